@@ -1,0 +1,60 @@
+# One entry point for people and CI. `make run` serves the committed model; `make test` runs
+# every test. Both install what they need on a fresh machine (Python venv, Azurite, Chromium).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint train train-quick train-transformer bench mlflow-ui clean
+
+$(VENV)/.serve: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.serve requirements-dev.txt requirements-train.txt requirements-data.txt
+	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt -r requirements-train.txt
+	$(BIN)/pip install -q --no-deps -r requirements-data.txt
+	touch $@
+
+$(VENV)/.transformer: $(VENV)/.dev requirements-transformer.txt
+	$(BIN)/pip install -q -r requirements-transformer.txt
+	touch $@
+
+node_modules/.bin/azurite: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
+run: $(VENV)/.serve node_modules/.bin/azurite
+	bash scripts/run-local.sh
+
+test: $(VENV)/.dev node_modules/.bin/azurite /usr/bin/chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+train: $(VENV)/.dev
+	$(BIN)/python -m training.pipeline $(ARGS)
+
+train-quick: $(VENV)/.dev
+	$(BIN)/python -m training.pipeline --quick $(ARGS)
+
+train-transformer: $(VENV)/.transformer
+	$(BIN)/python -m training.pipeline --with-transformer $(ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
+
+mlflow-ui: $(VENV)/.dev
+	$(BIN)/mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///mlflow.db}
+
+clean:
+	rm -rf $(VENV) node_modules .azurite .pytest_cache .ruff_cache
