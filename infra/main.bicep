@@ -1,0 +1,215 @@
+// Air Paradis tweet sentiment: everything the service needs in one resource group.
+//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json
+// or `azd up` (azure.yaml). Thresholds of the alerts are parameters: docs/alerts.md tells how to
+// tune them.
+targetScope = 'resourceGroup'
+
+@description('Environment name (the azd environment): part of every resource name.')
+@minLength(1)
+@maxLength(20)
+param environmentName string
+
+@description('Azure region of the resources (one where Flex Consumption is offered).')
+param location string = resourceGroup().location
+
+@description('E-mail address that receives the alerts.')
+param alertEmailAddress string
+
+@description('Python version of the Function: the one CI tests (.github/workflows/ci.yml).')
+@allowed([
+  '3.11'
+])
+param pythonVersion string = '3.11'
+
+@description('Most instances the Function may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory of one Function instance in MB (the ONNX model and onnxruntime fit in 2 GB).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Auth level of the HTTP API: anonymous for the public demo, function to require a key.')
+@allowed([
+  'anonymous'
+  'function'
+  'admin'
+])
+param functionAuthLevel string = 'anonymous'
+
+@description('Blob container of the feedback documents.')
+param feedbackContainerName string = 'feedback'
+
+// ---- alert thresholds (docs/alerts.md) ----
+@description('Mispredictions alert: at least this many feedbacks with is_correct=false...')
+@minValue(1)
+param mispredictionThreshold int = 3
+
+@description('...within this window.')
+param mispredictionWindow string = 'PT5M'
+
+@description('How often the mispredictions rule runs (shorter than its window: a sliding window).')
+param mispredictionFrequency string = 'PT1M'
+
+@description('Bad buzz alert: more than this percentage of scored tweets negative...')
+@minValue(1)
+@maxValue(100)
+param badBuzzNegativePercent int = 40
+
+@description('...with at least this many tweets scored...')
+@minValue(1)
+param badBuzzMinVolume int = 50
+
+@description('...within this window.')
+param badBuzzWindow string = 'PT1H'
+
+@description('Service health: at least this many HTTP 5xx...')
+@minValue(1)
+param serverErrorThreshold int = 5
+
+@description('...within this window.')
+param serverErrorWindow string = 'PT5M'
+
+@description('Service health: p95 request duration above this many milliseconds...')
+@minValue(1)
+param latencyP95ThresholdMs int = 2000
+
+@description('...over at least this many requests...')
+@minValue(1)
+param latencyMinRequests int = 20
+
+@description('...within this window.')
+param latencyWindow string = 'PT15M'
+
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'air-paradis-sentiment'
+}
+var envName = toLower(environmentName)
+var functionAppName = 'func-${envName}-${token}'
+// The Flex Consumption deployment package lives in this container of the host storage.
+var deploymentContainerName = 'app-package-${token}'
+
+// Built-in roles (ids are the same in every tenant).
+var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var storageBlobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: 'id-${envName}-${token}'
+    location: location
+    tags: tags
+  }
+}
+
+// Host storage: AzureWebJobsStorage and the deployment package. The host needs Blob Data Owner.
+module hostStorage 'modules/storage.bicep' = {
+  name: 'host-storage'
+  params: {
+    name: take('stfn${token}', 24)
+    location: location
+    tags: tags
+    containerNames: [
+      deploymentContainerName
+    ]
+    roleAssignments: [
+      {
+        principalId: identity.outputs.principalId
+        roleDefinitionId: storageBlobDataOwnerRoleId
+      }
+    ]
+  }
+}
+
+// Feedback storage: the app only writes documents, so Blob Data Contributor is enough.
+module feedbackStorage 'modules/storage.bicep' = {
+  name: 'feedback-storage'
+  params: {
+    name: take('stfb${token}', 24)
+    location: location
+    tags: tags
+    containerNames: [
+      feedbackContainerName
+    ]
+    deleteRetentionDays: 30
+    roleAssignments: [
+      {
+        principalId: identity.outputs.principalId
+        roleDefinitionId: storageBlobDataContributorRoleId
+      }
+    ]
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: 'log-${envName}-${token}'
+    appInsightsName: 'appi-${envName}-${token}'
+    location: location
+    tags: tags
+    publisherPrincipalId: identity.outputs.principalId
+  }
+}
+
+module functionApp 'modules/function.bicep' = {
+  name: 'function'
+  params: {
+    name: functionAppName
+    planName: 'plan-${envName}-${token}'
+    location: location
+    tags: tags
+    pythonVersion: pythonVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostStorageAccountName: hostStorage.outputs.name
+    hostStorageBlobEndpoint: hostStorage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    feedbackStorageBlobEndpoint: feedbackStorage.outputs.blobEndpoint
+    feedbackContainerName: feedbackContainerName
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    functionAuthLevel: functionAuthLevel
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    nameSuffix: '${envName}-${token}'
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmailAddress: alertEmailAddress
+    mispredictionThreshold: mispredictionThreshold
+    mispredictionWindow: mispredictionWindow
+    mispredictionFrequency: mispredictionFrequency
+    badBuzzNegativePercent: badBuzzNegativePercent
+    badBuzzMinVolume: badBuzzMinVolume
+    badBuzzWindow: badBuzzWindow
+    serverErrorThreshold: serverErrorThreshold
+    serverErrorWindow: serverErrorWindow
+    latencyP95ThresholdMs: latencyP95ThresholdMs
+    latencyMinRequests: latencyMinRequests
+    latencyWindow: latencyWindow
+  }
+}
+
+// Names and URLs only: no key, no connection string.
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output FEEDBACK_STORAGE_ACCOUNT_NAME string = feedbackStorage.outputs.name
+output HOST_STORAGE_ACCOUNT_NAME string = hostStorage.outputs.name
+output APPLICATION_INSIGHTS_NAME string = monitoring.outputs.appInsightsName
+output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.workspaceName
+output ALERT_RULE_NAMES array = alerts.outputs.ruleNames
