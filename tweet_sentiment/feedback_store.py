@@ -1,0 +1,129 @@
+"""Feedback persistence: one JSON document per feedback in Azure Blob Storage.
+
+Why blobs, one per feedback: appends never contend, nothing is ever rewritten, and the documents
+are ready for a retraining job to list by date. Names are date-partitioned and unique
+(`YYYY/MM/DD/HH/<timestamp>-<uuid4>.json`) and written with ``overwrite=False``, so one feedback
+can never replace another. The caller gets the id only after the write succeeded.
+
+Authentication: a storage connection string (Azurite locally and in tests) or, when an account URL
+is configured, a managed identity through ``DefaultAzureCredential`` (no secret in Azure).
+
+Timeouts and retries are short on purpose: when storage is down the user gets a prompt 503
+(:class:`StorageUnavailable`) instead of a request hanging for minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+)
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+
+from tweet_sentiment.config import Settings
+
+
+class StorageUnavailable(RuntimeError):
+    """Storage could not be reached or refused the write; the API answers 503."""
+
+
+class FeedbackStore:
+    """Writes feedback documents to one blob container (created on first use if missing)."""
+
+    def __init__(self, container: ContainerClient) -> None:
+        self.container = container
+        self._container_ready = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedbackStore:
+        timeouts: dict[str, Any] = {
+            "connection_timeout": settings.storage_timeout_seconds,
+            "read_timeout": settings.storage_timeout_seconds,
+            "retry_total": 2,
+            "retry_backoff_factor": 0.2,
+            "retry_backoff_max": 1,
+        }
+        if settings.storage_account_url:
+            from azure.identity import DefaultAzureCredential  # only in Azure: slow import
+
+            service = BlobServiceClient(
+                settings.storage_account_url, credential=DefaultAzureCredential(), **timeouts
+            )
+        else:
+            service = BlobServiceClient.from_connection_string(
+                settings.storage_connection_string, **timeouts
+            )
+        return cls(service.get_container_client(settings.feedback_container))
+
+    @staticmethod
+    def new_blob_name(now: datetime | None = None) -> tuple[str, str]:
+        """(feedback_id, blob name): date-partitioned, sortable, unique."""
+        now = now or datetime.now(UTC)
+        feedback_id = str(uuid.uuid4())
+        return feedback_id, f"{now:%Y/%m/%d/%H}/{now:%Y%m%dT%H%M%S%fZ}-{feedback_id}.json"
+
+    def save(self, document: dict[str, Any]) -> tuple[str, str]:
+        """Store one feedback document; returns (feedback_id, blob name) once it is durable."""
+        now = datetime.now(UTC)
+        feedback_id, name = self.new_blob_name(now)
+        body = {"feedback_id": feedback_id, "received_at": now.isoformat(), **document}
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        try:
+            self._ensure_container()
+            self._upload(name, data)
+        except ResourceNotFoundError:
+            # Container deleted behind our back: create it again, write once more.
+            self._container_ready = False
+            self._guarded(self._ensure_container)
+            self._guarded(lambda: self._upload(name, data))
+        except (AzureError, OSError) as error:
+            raise StorageUnavailable(_describe(error)) from error
+        return feedback_id, name
+
+    def _guarded(self, action: Any) -> None:
+        try:
+            action()
+        except (AzureError, OSError) as error:
+            raise StorageUnavailable(_describe(error)) from error
+
+    def _upload(self, name: str, data: bytes) -> None:
+        self.container.upload_blob(
+            name,
+            data,
+            overwrite=False,
+            content_settings=ContentSettings(content_type="application/json; charset=utf-8"),
+        )
+
+    def _ensure_container(self) -> None:
+        if self._container_ready:
+            return
+        with self._lock:
+            if self._container_ready:
+                return
+            with contextlib.suppress(ResourceExistsError):
+                self.container.create_container()
+            self._container_ready = True
+
+    def ping(self) -> bool:
+        """True when the container answers (used by tests and diagnostics, not by liveness)."""
+        try:
+            self.container.get_container_properties()
+            return True
+        except (AzureError, OSError):
+            return False
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, ClientAuthenticationError):
+        return "feedback storage refused our credentials"
+    return f"feedback storage is unreachable ({type(error).__name__})"

@@ -1,0 +1,92 @@
+"""Request and response bodies of the HTTP API (they also make the OpenAPI document).
+
+Requests are strict: unknown fields are refused (a typo such as ``"txt"`` must not silently score
+nothing), and no type is coerced (``{"text": 5}`` is an error, not the tweet ``"5"``). Limits that
+depend on the settings (batch size, text length) are checked in :mod:`tweet_sentiment.api`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+
+class PredictRequest(BaseModel):
+    """Exactly one of ``text`` (one tweet) or ``texts`` (a batch)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "@AirParadis lost my bag again, thanks a lot"}]},
+    )
+
+    text: StrictStr | None = Field(default=None, description="one tweet")
+    texts: list[StrictStr] | None = Field(default=None, description="a batch of tweets")
+
+
+class TokenContribution(BaseModel):
+    token: str = Field(description="a token of the normalised tweet")
+    contribution: float = Field(
+        description="drop of the predicted label's probability when this token is removed"
+    )
+
+
+class PredictionOut(BaseModel):
+    prediction_id: str = Field(description="quote it when sending feedback")
+    text: str
+    label: str
+    scores: dict[str, float] = Field(description="probability of every class (sums to 1)")
+    model_version: str
+    explanation: list[TokenContribution] | None = None
+
+
+class PredictResponse(BaseModel):
+    model_version: str
+    labels: list[str]
+    predictions: list[PredictionOut]
+
+
+class FeedbackRequest(BaseModel):
+    """A user's verdict on one prediction."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "@AirParadis lost my bag again, thanks a lot",
+                    "predicted_label": "positive",
+                    "is_correct": False,
+                    "correct_label": "negative",
+                    "prediction_id": "6f1c0f0e-8a53-4c1e-9d0b-2c6e1f4f8a11",
+                }
+            ]
+        },
+    )
+
+    text: StrictStr
+    predicted_label: StrictStr
+    is_correct: StrictBool
+    correct_label: StrictStr | None = Field(
+        default=None, description="required when is_correct is false"
+    )
+    prediction_id: StrictStr | None = Field(default=None, max_length=100)
+    model_version: StrictStr | None = Field(
+        default=None, max_length=200, description="defaults to the served model's version"
+    )
+
+
+class FeedbackResponse(BaseModel):
+    feedback_id: str
+    blob_name: str
+
+
+class HealthResponse(BaseModel):
+    status: str
+    model_loaded: bool
+    model_version: str | None
+    detail: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="machine-readable error code")
+    message: str = Field(description="what is wrong, for a person")
+    details: list[dict] | None = None

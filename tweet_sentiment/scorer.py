@@ -1,0 +1,140 @@
+"""Score tweets with the exported ONNX model: text -> tokens -> ids -> class probabilities.
+
+Only onnxruntime and numpy: no TensorFlow in serving (cold start and package size). Tokenisation is
+`tweet_sentiment.text.tokenise`, the function training used, and ids come from the model's own
+`vocab.txt` via `Vocabulary.encode`, so serving prepares text exactly as training did.
+
+Labels, max_len and tensor names all come from `metadata.json`: nothing here knows how many classes
+the model has or what they are called.
+
+Explanations are by occlusion: for each token, the drop in the predicted class's probability when
+that token is removed (positive: the word pushed towards the label). All variants of all tweets go
+through one batched ONNX call.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from tweet_sentiment.artifacts import MODEL_FILE, VOCAB_FILE, ModelCard, read_card
+from tweet_sentiment.text import tokenise
+from tweet_sentiment.vocab import Encoded, Vocabulary
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One scored tweet; ``explanation`` is (token, contribution) pairs when asked for."""
+
+    label: str
+    scores: dict[str, float]
+    tokens: tuple[str, ...]
+    explanation: list[tuple[str, float]] | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Predictions of a batch plus the numbers telemetry reports (drift: OOV rate)."""
+
+    predictions: list[Prediction]
+    oov_rate: float
+    label_counts: dict[str, int] = field(default_factory=dict)
+
+
+class Scorer:
+    """A loaded model. Build it once per process with :meth:`from_dir`; it is thread-safe."""
+
+    def __init__(self, session: ort.InferenceSession, vocab: Vocabulary, card: ModelCard) -> None:
+        self.session = session
+        self.vocab = vocab
+        self.card = card
+        self.labels: list[str] = list(card.labels)
+        self._check_signature()
+
+    @classmethod
+    def from_dir(cls, directory: Path | str, threads: int | None = None) -> Scorer:
+        """Load model.onnx, vocab.txt and metadata.json; fail loudly if they do not agree."""
+        directory = Path(directory)
+        card = read_card(directory)
+        vocab = Vocabulary.load(directory / VOCAB_FILE)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        session = ort.InferenceSession(
+            str(directory / MODEL_FILE), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        return cls(session, vocab, card)
+
+    @property
+    def model_version(self) -> str:
+        return self.card.model_version
+
+    def _check_signature(self) -> None:
+        inputs = {i.name for i in self.session.get_inputs()}
+        outputs = {o.name for o in self.session.get_outputs()}
+        if self.card.input_name not in inputs or self.card.output_name not in outputs:
+            raise ValueError(
+                f"model.onnx has inputs {sorted(inputs)} / outputs {sorted(outputs)}, "
+                f"metadata.json expects {self.card.input_name!r} / {self.card.output_name!r}"
+            )
+        probe = self.run(np.zeros((1, self.card.max_len), dtype=np.int32))
+        if probe.shape != (1, len(self.labels)):
+            raise ValueError(
+                f"model.onnx outputs {probe.shape[1]} classes, metadata.json lists {self.labels}"
+            )
+
+    def run(self, ids: np.ndarray) -> np.ndarray:
+        """Probabilities [batch, classes] of already encoded tweets (releases the GIL)."""
+        (probs,) = self.session.run([self.card.output_name], {self.card.input_name: ids})
+        return np.asarray(probs, dtype=np.float32)
+
+    def encode(self, texts: list[str]) -> Encoded:
+        """Tokenise (the training normaliser) and encode to the model's int32 ids."""
+        return self.vocab.encode([tokenise(t) for t in texts], self.card.max_len)
+
+    def predict(self, texts: list[str], explain: bool = False) -> BatchResult:
+        """Score a batch; with ``explain`` add each token's contribution (occlusion)."""
+        if not texts:
+            return BatchResult(predictions=[], oov_rate=0.0)
+        encoded = self.encode(texts)
+        ids = encoded.ids
+        variants: list[np.ndarray] = []
+        if explain:
+            variants = [self._occlusions(tokens) for tokens in encoded.tokens]
+            ids = np.concatenate([ids, *variants]) if any(len(v) for v in variants) else ids
+        probs = self.run(ids)
+        full, occluded = probs[: len(texts)], probs[len(texts) :]
+        predictions = []
+        offset = 0
+        for row, tokens in enumerate(encoded.tokens):
+            best = int(np.argmax(full[row]))
+            explanation = None
+            if explain:
+                n = len(variants[row])
+                drop = full[row, best] - occluded[offset : offset + n, best]
+                explanation = [(t, round(float(d), 4)) for t, d in zip(tokens, drop, strict=True)]
+                offset += n
+            predictions.append(
+                Prediction(
+                    label=self.labels[best],
+                    scores=dict(zip(self.labels, map(float, full[row]), strict=True)),
+                    tokens=tokens,
+                    explanation=explanation,
+                )
+            )
+        counts = {label: 0 for label in self.labels}
+        for prediction in predictions:
+            counts[prediction.label] += 1
+        return BatchResult(predictions, encoded.oov_rate, counts)
+
+    def _occlusions(self, tokens: tuple[str, ...]) -> np.ndarray:
+        """One encoded row per token: the tweet with that token left out."""
+        if not tokens:
+            return np.zeros((0, self.card.max_len), dtype=np.int32)
+        without = [tokens[:i] + tokens[i + 1 :] for i in range(len(tokens))]
+        return self.vocab.encode(without, self.card.max_len).ids
