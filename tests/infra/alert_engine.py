@@ -1,0 +1,136 @@
+"""Evaluate an alert rule the way Azure Monitor does, on rows instead of a workspace.
+
+A log search alert runs its KQL over the rule's window, then either counts the result rows
+(``timeAggregation: Count``) or aggregates ``metricMeasureColumn`` over them, and compares the
+number with the threshold. Here the KQL really runs (duckdb-kql executes it on DuckDB tables with
+the Application Insights schema), so a test proves what the deployed query text does, not what a
+re-typed copy of its condition does.
+
+``envelope_rows`` maps the envelopes the Azure Monitor exporter sends to the rows ingestion
+would store (customEvents / requests), for tests that replay real telemetry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb_kql
+
+from tests.infra.bicep_model import AlertRule
+
+# The columns of the Application Insights tables the rules read (a subset of the real schema).
+TABLES = {
+    "customEvents": "timestamp TIMESTAMP, name VARCHAR, customDimensions JSON",
+    "requests": (
+        "timestamp TIMESTAMP, name VARCHAR, resultCode VARCHAR, duration DOUBLE, "
+        "success BOOLEAN, operation_Id VARCHAR"
+    ),
+}
+
+_OPERATORS = {
+    "GreaterThan": lambda v, t: v > t,
+    "GreaterThanOrEqual": lambda v, t: v >= t,
+    "LessThan": lambda v, t: v < t,
+    "LessThanOrEqual": lambda v, t: v <= t,
+    "Equals": lambda v, t: v == t,
+}
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
+
+
+def iso_minutes(duration: str) -> int:
+    """Minutes of an ISO 8601 rule duration such as PT5M or PT1H."""
+    match = _DURATION.match(duration)
+    assert match and any(match.groups()), f"unsupported duration {duration!r}"
+    hours, minutes = (int(g or 0) for g in match.groups())
+    return hours * 60 + minutes
+
+
+@dataclass(frozen=True)
+class Verdict:
+    fired: bool
+    value: float | None
+    rows: int
+
+
+def evaluate(rule: AlertRule, tables: Mapping[str, Iterable[Mapping[str, Any]]],
+             now: datetime) -> Verdict:
+    """Run the rule's query over the rows inside its window ending at ``now``; fire or not."""
+    start = now - timedelta(minutes=iso_minutes(rule.window))
+    con = duckdb_kql.connect()
+    for table, columns in TABLES.items():
+        con.sql(f'CREATE TABLE "{table}" ({columns})')
+        names = [c.split()[0] for c in columns.split(", ")]
+        for row in tables.get(table, []):
+            if not start < row["timestamp"] <= now:
+                continue
+            values = [_sql_value(row.get(n)) for n in names]
+            con.execute(
+                f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(names))})', values
+            )
+    result = duckdb_kql.query(con, rule.query)
+    columns = result.columns
+    records = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
+    if rule.time_aggregation == "Count":
+        value: float | None = float(len(records))
+    else:
+        measures = [float(r[rule.metric_column]) for r in records
+                    if r[rule.metric_column] is not None]
+        aggregate = {"Maximum": max, "Minimum": min, "Total": sum,
+                     "Average": lambda v: sum(v) / len(v)}[rule.time_aggregation]
+        value = aggregate(measures) if measures else None
+    fired = value is not None and _OPERATORS[rule.operator](value, rule.threshold)
+    return Verdict(fired=fired, value=value, rows=len(records))
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return value
+
+
+def custom_event(name: str, when: datetime, **dimensions: str) -> dict[str, Any]:
+    return {"timestamp": when, "name": name, "customDimensions": dimensions}
+
+
+def request(when: datetime, result_code: int, duration_ms: float = 20.0,
+            name: str = "POST /api/predict") -> dict[str, Any]:
+    return {"timestamp": when, "name": name, "resultCode": str(result_code),
+            "duration": duration_ms, "success": result_code < 400, "operation_Id": "op"}
+
+
+def _timespan_ms(value: str) -> float:
+    """Application Insights duration 'd.hh:mm:ss.ffffff' (days optional) in milliseconds."""
+    head, _, rest = value.partition(":")
+    days, _, hours = head.rpartition(".")
+    minutes, seconds = rest.split(":")
+    total_seconds = (int(days or 0) * 24 + int(hours)) * 3600 + int(minutes) * 60 + float(seconds)
+    return total_seconds * 1000
+
+
+def envelope_rows(envelopes: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """What ingestion stores for the exporter's envelopes: customEvents and requests rows."""
+    tables: dict[str, list[dict[str, Any]]] = {"customEvents": [], "requests": []}
+    for envelope in envelopes:
+        data = envelope.get("data", {})
+        base = data.get("baseData", {})
+        when = datetime.fromisoformat(envelope["time"].replace("Z", "+00:00"))
+        if data.get("baseType") == "EventData":
+            tables["customEvents"].append(
+                {"timestamp": when, "name": base["name"],
+                 "customDimensions": dict(base.get("properties") or {})}
+            )
+        elif data.get("baseType") == "RequestData":
+            tables["requests"].append(
+                {"timestamp": when, "name": base.get("name"),
+                 "resultCode": str(base.get("responseCode")),
+                 "duration": _timespan_ms(base["duration"]), "success": base.get("success"),
+                 "operation_Id": (envelope.get("tags") or {}).get("ai.operation.id")}
+            )
+    return tables
