@@ -57,8 +57,9 @@ class Verdict:
     rows: int
 
 
-def evaluate(rule: AlertRule, tables: Mapping[str, Iterable[Mapping[str, Any]]],
-             now: datetime) -> Verdict:
+def evaluate(
+    rule: AlertRule, tables: Mapping[str, Iterable[Mapping[str, Any]]], now: datetime
+) -> Verdict:
     """Run the rule's query over the rows inside its window ending at ``now``; fire or not."""
     start = now - timedelta(minutes=iso_minutes(rule.window))
     con = duckdb_kql.connect()
@@ -69,19 +70,22 @@ def evaluate(rule: AlertRule, tables: Mapping[str, Iterable[Mapping[str, Any]]],
             if not start < row["timestamp"] <= now:
                 continue
             values = [_sql_value(row.get(n)) for n in names]
-            con.execute(
-                f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(names))})', values
-            )
+            con.execute(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(names))})', values)
     result = duckdb_kql.query(con, rule.query)
     columns = result.columns
     records = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
     if rule.time_aggregation == "Count":
         value: float | None = float(len(records))
     else:
-        measures = [float(r[rule.metric_column]) for r in records
-                    if r[rule.metric_column] is not None]
-        aggregate = {"Maximum": max, "Minimum": min, "Total": sum,
-                     "Average": lambda v: sum(v) / len(v)}[rule.time_aggregation]
+        measures = [
+            float(r[rule.metric_column]) for r in records if r[rule.metric_column] is not None
+        ]
+        aggregate = {
+            "Maximum": max,
+            "Minimum": min,
+            "Total": sum,
+            "Average": lambda v: sum(v) / len(v),
+        }[rule.time_aggregation]
         value = aggregate(measures) if measures else None
     fired = value is not None and _OPERATORS[rule.operator](value, rule.threshold)
     return Verdict(fired=fired, value=value, rows=len(records))
@@ -99,10 +103,17 @@ def custom_event(name: str, when: datetime, **dimensions: str) -> dict[str, Any]
     return {"timestamp": when, "name": name, "customDimensions": dimensions}
 
 
-def request(when: datetime, result_code: int, duration_ms: float = 20.0,
-            name: str = "POST /api/predict") -> dict[str, Any]:
-    return {"timestamp": when, "name": name, "resultCode": str(result_code),
-            "duration": duration_ms, "success": result_code < 400, "operation_Id": "op"}
+def request(
+    when: datetime, result_code: int, duration_ms: float = 20.0, name: str = "POST /api/predict"
+) -> dict[str, Any]:
+    return {
+        "timestamp": when,
+        "name": name,
+        "resultCode": str(result_code),
+        "duration": duration_ms,
+        "success": result_code < 400,
+        "operation_Id": "op",
+    }
 
 
 def _timespan_ms(value: str) -> float:
@@ -123,14 +134,21 @@ def envelope_rows(envelopes: Iterable[Mapping[str, Any]]) -> dict[str, list[dict
         when = datetime.fromisoformat(envelope["time"].replace("Z", "+00:00"))
         if data.get("baseType") == "EventData":
             tables["customEvents"].append(
-                {"timestamp": when, "name": base["name"],
-                 "customDimensions": dict(base.get("properties") or {})}
+                {
+                    "timestamp": when,
+                    "name": base["name"],
+                    "customDimensions": dict(base.get("properties") or {}),
+                }
             )
         elif data.get("baseType") == "RequestData":
             tables["requests"].append(
-                {"timestamp": when, "name": base.get("name"),
-                 "resultCode": str(base.get("responseCode")),
-                 "duration": _timespan_ms(base["duration"]), "success": base.get("success"),
-                 "operation_Id": (envelope.get("tags") or {}).get("ai.operation.id")}
+                {
+                    "timestamp": when,
+                    "name": base.get("name"),
+                    "resultCode": str(base.get("responseCode")),
+                    "duration": _timespan_ms(base["duration"]),
+                    "success": base.get("success"),
+                    "operation_Id": (envelope.get("tags") or {}).get("ai.operation.id"),
+                }
             )
     return tables

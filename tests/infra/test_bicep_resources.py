@@ -43,7 +43,10 @@ PUBLISHED_API_VERSIONS = {
     "Microsoft.Storage/storageAccounts": {"2023-01-01", "2023-05-01", "2024-01-01"},
     "Microsoft.Storage/storageAccounts/blobServices": {"2023-01-01", "2023-05-01", "2024-01-01"},
     "Microsoft.Storage/storageAccounts/blobServices/containers": {
-        "2023-01-01", "2023-05-01", "2024-01-01"},
+        "2023-01-01",
+        "2023-05-01",
+        "2024-01-01",
+    },
     "Microsoft.ManagedIdentity/userAssignedIdentities": {"2023-01-31", "2024-11-30"},
     "Microsoft.OperationalInsights/workspaces": {"2022-10-01", "2023-09-01"},
     "Microsoft.Insights/components": {"2020-02-02"},
@@ -90,7 +93,9 @@ def test_the_site_is_a_secure_linux_function_app() -> None:
 def test_basic_publishing_credentials_are_off() -> None:
     policies = resources(FUNCTION, "Microsoft.Web/sites/basicPublishingCredentialsPolicies")
     assert {config(p)["name"]: config(p)["properties"]["allow"] for p in policies.values()} == {
-        "ftp": False, "scm": False}
+        "ftp": False,
+        "scm": False,
+    }
 
 
 def test_flex_config_runs_the_python_ci_tests_from_an_identity_read_container() -> None:
@@ -123,7 +128,8 @@ def test_app_settings_use_the_identity_and_no_secret() -> None:
     assert settings["AzureWebJobsStorage__clientId"] == "identityClientId"
     assert settings["AZURE_CLIENT_ID"] == "identityClientId"  # DefaultAzureCredential's identity
     assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == (
-        "Authorization=AAD;ClientId=${identityClientId}")
+        "Authorization=AAD;ClientId=${identityClientId}"
+    )
     assert "AzureWebJobsStorage" not in settings  # no connection string with a key
     assert not any(re.search(r"key|password|secret|sas", n, re.I) for n in settings)
     # Flex Consumption sets these itself from functionAppConfig and refuses them as settings.
@@ -174,8 +180,11 @@ def test_containers_are_private_and_deletes_recoverable() -> None:
 
 
 def storage_calls() -> dict[str, dict]:
-    return {k: m["config"]["params"] for k, m in parse(MAIN)["modules"].items()
-            if m["detail"]["path"] == "modules/storage.bicep"}
+    return {
+        k: m["config"]["params"]
+        for k, m in parse(MAIN)["modules"].items()
+        if m["detail"]["path"] == "modules/storage.bicep"
+    }
 
 
 def test_feedback_goes_to_its_own_account_with_the_feedback_container() -> None:
@@ -190,8 +199,10 @@ def test_feedback_goes_to_its_own_account_with_the_feedback_container() -> None:
 
 def granted_roles() -> dict[str, set[str]]:
     """Role definition ids granted, by where: each storage account, the App Insights component."""
-    roles = {name: {r["roleDefinitionId"] for r in params["roleAssignments"]}
-             for name, params in storage_calls().items()}
+    roles = {
+        name: {r["roleDefinitionId"] for r in params["roleAssignments"]}
+        for name, params in storage_calls().items()
+    }
     source = MONITORING.read_text(encoding="utf-8")
     roles["appInsights"] = set(re.findall(r"RoleId = '([0-9a-f-]{36})'", source))
     main_source = MAIN.read_text(encoding="utf-8")
@@ -249,8 +260,12 @@ def test_the_action_group_mails_the_address_given_as_a_parameter() -> None:
 def test_main_outputs_the_function_url_and_names() -> None:
     outputs = parse(MAIN)["outputs"]
     assert outputs["FUNCTION_APP_URL"]["value"] == "https://${functionApp.outputs.defaultHostName}"
-    assert {"FUNCTION_APP_NAME", "FEEDBACK_STORAGE_ACCOUNT_NAME", "APPLICATION_INSIGHTS_NAME",
-            "ALERT_RULE_NAMES"} <= set(outputs)
+    assert {
+        "FUNCTION_APP_NAME",
+        "FEEDBACK_STORAGE_ACCOUNT_NAME",
+        "APPLICATION_INSIGHTS_NAME",
+        "ALERT_RULE_NAMES",
+    } <= set(outputs)
 
 
 @pytest.mark.parametrize("path", bicep_files(), ids=lambda p: p.name)

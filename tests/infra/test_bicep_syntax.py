@@ -20,8 +20,9 @@ def syntax_problems(source: bytes) -> list[str]:
     def walk(node: Node) -> None:
         if node.is_error or node.is_missing:
             kind = "MISSING" if node.is_missing else "ERROR"
-            problems.append(f"{kind} {node.type} at {node.start_point.row + 1}:"
-                            f"{node.start_point.column + 1}")
+            problems.append(
+                f"{kind} {node.type} at {node.start_point.row + 1}:{node.start_point.column + 1}"
+            )
         for child in node.children:
             walk(child)
 
@@ -31,9 +32,14 @@ def syntax_problems(source: bytes) -> list[str]:
 
 def test_the_templates_exist() -> None:
     names = {p.relative_to(INFRA).as_posix() for p in bicep_files()}
-    assert {"main.bicep", "modules/function.bicep", "modules/storage.bicep",
-            "modules/monitoring.bicep", "modules/identity.bicep",
-            "modules/alerts.bicep"} <= names
+    assert {
+        "main.bicep",
+        "modules/function.bicep",
+        "modules/storage.bicep",
+        "modules/monitoring.bicep",
+        "modules/identity.bicep",
+        "modules/alerts.bicep",
+    } <= names
 
 
 @pytest.mark.parametrize("path", bicep_files(), ids=lambda p: p.relative_to(INFRA).as_posix())
