@@ -4,8 +4,10 @@ Application Insights ingestion endpoint, and model directories.
 Fixture names other test folders may use (all session-scoped unless noted):
 
 - ``repo_root``: the repository root (Path).
-- ``model_dir``: the committed champion, `model_artifacts/` (fails clearly if it is missing).
-- ``tiny_model_dir``: a tiny real 3-label ONNX model honouring the contract (see tests/tiny_model.py).
+- ``model_dir``: the committed champion, `model_artifacts/` (fails clearly if it is missing);
+  ``TEST_MODEL_DIR=/path`` runs the suite against another model (a candidate before committing).
+- ``tiny_model_dir``: a tiny real 3-label ONNX model honouring the contract
+  (tests/tiny_model.py).
 - ``azurite``: an :class:`Azurite` blob service on a free 127.0.0.1 port with a temp data dir,
   killed at the end; ``.connection_string``, ``.container(name)`` (a ContainerClient).
 - ``app_settings``: :class:`Settings` for the committed model + this Azurite (a fresh container).
@@ -76,7 +78,7 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    directory = REPO_ROOT / "model_artifacts"
+    directory = Path(os.environ.get("TEST_MODEL_DIR") or REPO_ROOT / "model_artifacts")
     if not (directory / CARD_FILE).exists():
         pytest.fail(f"{directory} has no {CARD_FILE}: the champion model must be committed")
     return directory

@@ -115,13 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.model = ModelHolder(settings.model_dir)
     app.state.store = StoreHolder(settings)
     _add_error_handling(app, settings)
     _add_routes(app, settings)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
@@ -336,7 +336,7 @@ def _add_error_handling(app: FastAPI, settings: Settings) -> None:
 
     @app.middleware("http")
     async def check_json_post(request: Request, call_next: Any) -> Any:
-        """415 for a POST that is not JSON, 413 for an announced oversize body (before reading)."""
+        """415 for a POST to a JSON route without a JSON content type."""
         if request.method == "POST" and request.url.path in JSON_ROUTES:
             content_type = request.headers.get("content-type", "")
             media = content_type.split(";")[0].strip().lower()
@@ -346,9 +346,6 @@ def _add_error_handling(app: FastAPI, settings: Settings) -> None:
                     "unsupported_media_type",
                     f"send a JSON body with Content-Type: application/json (got {media or 'none'})",
                 )
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > settings.max_body_bytes:
-                return _too_large(error, settings)
         return await call_next(request)
 
     @app.exception_handler(ApiError)
@@ -374,8 +371,8 @@ def _add_error_handling(app: FastAPI, settings: Settings) -> None:
             if exc.headers and "allow" in {k.lower() for k in exc.headers}:
                 response.headers.update(exc.headers)
             return response
-        if exc.status_code == 413:
-            return _too_large(error, settings)
+        if exc.status_code == 400:  # e.g. a body that is not UTF-8
+            return error(400, "malformed_json", f"body is not valid UTF-8 JSON: {exc.detail}")
         return error(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)
@@ -384,10 +381,53 @@ def _add_error_handling(app: FastAPI, settings: Settings) -> None:
         return error(500, "internal_error", f"unexpected {type(exc).__name__}; it is logged")
 
 
-def _too_large(error: Any, settings: Settings) -> JSONResponse:
-    return error(
-        413, "body_too_large", f"request body over the {settings.max_body_bytes}-byte limit"
-    )
+class BodyLimit:
+    """ASGI middleware: refuse bodies over ``max_bytes`` with a JSON 413, announced or streamed.
+
+    It buffers the (small, bounded) body before the app sees it, so a chunked upload without
+    Content-Length is cut at the limit instead of being read to the end.
+    """
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"").decode("latin-1")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: dict, receive: Any, send: Any) -> None:
+        message = f"request body over the {self.max_bytes}-byte limit"
+        response = JSONResponse({"error": "body_too_large", "message": message}, status_code=413)
+        await response(scope, receive, send)
 
 
 def _plain(e: dict) -> dict:

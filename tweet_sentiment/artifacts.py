@@ -30,7 +30,7 @@ class DataSource(BaseModel):
 
 
 class ModelCard(BaseModel):
-    """metadata.json: everything serving needs to run the model, and what a user needs to trust it."""
+    """metadata.json: all serving needs to run the model, and what a user needs to trust it."""
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
