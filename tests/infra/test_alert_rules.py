@@ -1,0 +1,113 @@
+"""The alert rules' thresholds, checked by running their deployed KQL (duckdb-kql) over rows
+shaped like Application Insights' tables, with the defaults of main.bicep.
+
+Boundaries on purpose: one event fewer than the threshold must not fire, the threshold must.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.infra.alert_engine import custom_event, evaluate, iso_minutes, request
+from tests.infra.bicep_model import alert_rules, main_param_default
+from tweet_sentiment import telemetry
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+RULES = alert_rules()
+
+
+def feedback(minutes_ago: float, is_correct: bool) -> dict:
+    return custom_event(
+        telemetry.FEEDBACK_EVENT,
+        NOW - timedelta(minutes=minutes_ago),
+        **{
+            telemetry.PROP_IS_CORRECT: "true" if is_correct else "false",
+            telemetry.PROP_PREDICTED_LABEL: "positive",
+            telemetry.PROP_CORRECT_LABEL: "positive" if is_correct else "negative",
+            telemetry.PROP_MODEL_VERSION: "test-model",
+            telemetry.PROP_PREDICTION_ID: "id",
+        },
+    )
+
+
+def scored(label: str, minutes_ago: float = 1) -> dict:
+    return custom_event(
+        telemetry.SCORED_EVENT,
+        NOW - timedelta(minutes=minutes_ago),
+        **{telemetry.PROP_LABEL: label},
+    )
+
+
+def test_the_rules_use_the_documented_defaults() -> None:
+    rule = RULES["mispredictionsRule"]
+    assert (rule.threshold, rule.window, rule.operator) == (3, "PT5M", "GreaterThanOrEqual")
+    assert iso_minutes(rule.frequency) < iso_minutes(rule.window)  # a sliding window
+    assert RULES["badBuzzRule"].threshold == main_param_default("badBuzzNegativePercent")
+    assert RULES["latencyRule"].threshold == main_param_default("latencyP95ThresholdMs")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fires"),
+    [(0, False), (2, False), (3, True), (7, True)],
+)
+def test_mispredictions_fire_from_three_within_five_minutes(wrong: int, fires: bool) -> None:
+    rows = [feedback(minutes_ago=0.5 + i / 2, is_correct=False) for i in range(wrong)]
+    rows += [feedback(minutes_ago=1, is_correct=True) for _ in range(10)]  # right ones never count
+    verdict = evaluate(RULES["mispredictionsRule"], {"customEvents": rows}, NOW)
+    assert verdict.fired is fires
+    assert verdict.value == wrong
+
+
+def test_mispredictions_older_than_the_window_do_not_count() -> None:
+    rows = [feedback(minutes_ago=m, is_correct=False) for m in (1, 2, 6)]
+    assert not evaluate(RULES["mispredictionsRule"], {"customEvents": rows}, NOW).fired
+
+
+def test_other_events_do_not_count_as_mispredictions() -> None:
+    rows = [scored("negative") for _ in range(5)]
+    assert evaluate(RULES["mispredictionsRule"], {"customEvents": rows}, NOW).value == 0
+
+
+def buzz(negative: int, other: int) -> dict:
+    rows = [scored("negative") for _ in range(negative)]
+    rows += [scored("positive" if i % 2 else "neutral") for i in range(other)]
+    return {"customEvents": rows}
+
+
+def test_bad_buzz_needs_the_minimum_volume() -> None:
+    volume = main_param_default("badBuzzMinVolume")
+    below = evaluate(RULES["badBuzzRule"], buzz(negative=volume - 1, other=0), NOW)
+    assert not below.fired and below.value is None  # 100% negative, but too few tweets
+    at = evaluate(RULES["badBuzzRule"], buzz(negative=volume, other=0), NOW)
+    assert at.fired and at.value == 100
+
+
+def test_bad_buzz_fires_above_the_share_only() -> None:
+    percent = main_param_default("badBuzzNegativePercent")  # 40 of 100 scored: not above 40%
+    at = evaluate(RULES["badBuzzRule"], buzz(negative=percent, other=100 - percent), NOW)
+    assert not at.fired and at.value == percent
+    above = evaluate(RULES["badBuzzRule"], buzz(negative=percent + 1, other=99 - percent), NOW)
+    assert above.fired and above.value == percent + 1
+
+
+def test_server_errors_count_5xx_not_client_errors() -> None:
+    threshold = int(RULES["serverErrorsRule"].threshold)
+    client_errors = [request(NOW - timedelta(minutes=1), 422) for _ in range(50)]
+    rows = client_errors + [request(NOW - timedelta(minutes=1), 503) for _ in range(threshold - 1)]
+    assert not evaluate(RULES["serverErrorsRule"], {"requests": rows}, NOW).fired
+    rows.append(request(NOW - timedelta(minutes=2), 500))
+    assert evaluate(RULES["serverErrorsRule"], {"requests": rows}, NOW).fired
+
+
+def test_latency_fires_on_the_95th_percentile_with_enough_requests() -> None:
+    limit = RULES["latencyRule"].threshold
+    minimum = main_param_default("latencyMinRequests")
+    fast = [request(NOW - timedelta(minutes=1), 200, duration_ms=50) for _ in range(90)]
+    slow = [request(NOW - timedelta(minutes=1), 200, duration_ms=limit * 2) for _ in range(10)]
+    assert evaluate(RULES["latencyRule"], {"requests": fast + slow}, NOW).fired  # p95 is slow
+    few_slow = slow[:3]
+    assert not evaluate(RULES["latencyRule"], {"requests": fast + few_slow}, NOW).fired
+    too_few = slow[: minimum - 1]
+    assert not evaluate(RULES["latencyRule"], {"requests": too_few}, NOW).fired
