@@ -1,0 +1,108 @@
+"""Training configuration in one place: paths, seeds, split sizes and model hyper-parameters.
+
+Why one module: every step (data, EDA, models, export, report) reads the same values, so a quick
+run and a full run differ only by the :class:`Profile` they are handed, never by scattered
+constants. Paths can be overridden from the environment (``TRAIN_WORK_DIR``) or the CLIs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WORK_DIR = Path(os.environ.get("TRAIN_WORK_DIR", REPO_ROOT / "build"))
+ARTIFACTS_DIR = REPO_ROOT / "model_artifacts"
+REPORTS_DIR = REPO_ROOT / "reports"
+SHARED_SENTIMENT140 = REPO_ROOT.parent / "shared" / "data" / "sentiment140-sample-20k.csv"
+
+SEED = 42
+LABELS = ("negative", "neutral", "positive")  # output column order of every model
+MAX_LEN = 48  # tokens per tweet; 99% of normalised tweets are shorter (see reports/eda.md)
+VAL_FRACTION = 0.1
+TEST_FRACTION = 0.1
+# Train rows whose annotators agreed less than this are dropped (validation and test keep all).
+MIN_TRAIN_CONFIDENCE = 0.5
+THREADS = int(os.environ.get("TRAIN_THREADS", "2"))  # the machine has 2 shared cores
+
+
+@dataclass(frozen=True)
+class NeuralConfig:
+    """One Keras model: architecture, embedding and training hyper-parameters."""
+
+    cell: str = "bilstm"  # lstm | bilstm | gru | bigru
+    embedding: str = "glove"  # glove | word2vec | fasttext | random
+    units: int = 64
+    dropout: float = 0.3
+    spatial_dropout: float = 0.2
+    dense: int = 0  # width of an extra hidden layer, 0 for none
+    learning_rate: float = 2e-3
+    batch_size: int = 64
+    epochs: int = 12
+    patience: int = 3
+    trainable_embedding: bool = True
+    embedding_dim: int = 50
+
+    @property
+    def name(self) -> str:
+        extra = (
+            "" if self.units == 64 and self.dropout == 0.3 else f"-u{self.units}-d{self.dropout}"
+        )
+        return f"{self.cell}-{self.embedding}{extra}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much to run: `full` is the real pipeline, `quick` a few-minute end-to-end check."""
+
+    name: str
+    sample: int | None  # rows kept per source before the split (None: all)
+    vocab_size: int
+    neural: tuple[NeuralConfig, ...]
+    max_steps_per_epoch: int | None = None  # quick: a few real optimisation steps only
+    tune_classical: bool = True
+    word2vec_epochs: int = 10
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+FULL = Profile(
+    name="full",
+    sample=None,
+    vocab_size=20000,
+    neural=(
+        NeuralConfig(cell="bilstm", embedding="glove"),
+        NeuralConfig(cell="lstm", embedding="glove"),
+        NeuralConfig(cell="bigru", embedding="glove"),
+        NeuralConfig(cell="bilstm", embedding="word2vec"),
+        NeuralConfig(cell="bilstm", embedding="fasttext"),
+        NeuralConfig(cell="bilstm", embedding="random"),
+        NeuralConfig(cell="bilstm", embedding="glove", units=96, dropout=0.4),
+        NeuralConfig(cell="bilstm", embedding="glove", units=48, dropout=0.2),
+    ),
+)
+
+QUICK = Profile(
+    name="quick",
+    sample=1500,
+    vocab_size=3000,
+    neural=(NeuralConfig(cell="bilstm", embedding="glove", units=16, epochs=2, patience=1),),
+    max_steps_per_epoch=5,
+    tune_classical=False,
+    word2vec_epochs=2,
+)
+
+PROFILES = {p.name: p for p in (FULL, QUICK)}
+
+
+def configure_threads() -> None:
+    """Cap TensorFlow/BLAS threads before they are imported: the 2 cores are shared."""
+    for var in (
+        "TF_NUM_INTRAOP_THREADS",
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+    ):
+        os.environ.setdefault(var, str(THREADS))
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

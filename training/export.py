@@ -1,0 +1,196 @@
+"""Step 6: export the best LSTM (by validation macro-F1) to ONNX and write the model artifacts.
+
+    python -m training.export [--work-dir build] [--out model_artifacts] [--model NAME]
+
+Writes exactly the contract of docs/model-artifacts.md: ``model.onnx`` (int32 ``token_ids``
+[batch, max_len] -> float32 ``probabilities``), ``vocab.txt`` and ``metadata.json`` (through
+``tweet_sentiment.artifacts.write_card``). Refuses to write anything unless onnxruntime matches
+Keras on the whole test split (max abs diff < 1e-4 and the same labels).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from training import config
+
+config.configure_threads()
+
+import keras  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tf2onnx  # noqa: E402
+
+from training import data as data_step  # noqa: E402
+from training import runs, tracking  # noqa: E402
+from training.metrics import evaluate  # noqa: E402
+from training.neural import MODEL_FILE as KERAS_FILE  # noqa: E402
+from training.neural import VOCAB_FILE as WORK_VOCAB  # noqa: E402
+from training.neural import tokens_of  # noqa: E402
+from tweet_sentiment.artifacts import (  # noqa: E402
+    CARD_FILE,
+    MODEL_FILE,
+    VOCAB_FILE,
+    DataSource,
+    ModelCard,
+    read_card,
+    write_card,
+)
+from tweet_sentiment.vocab import Vocabulary  # noqa: E402
+
+PARITY_TOLERANCE = 1e-4
+OPSET = 17
+
+
+def choose(work_dir: Path, name: str | None = None) -> runs.RunResult:
+    """The neural run with the best VALIDATION macro-F1 (test is never used for the choice)."""
+    candidates = [r for r in runs.load_all(work_dir) if r.family == "neural"]
+    if name:
+        candidates = [r for r in candidates if r.name == name]
+    if not candidates:
+        raise SystemExit(f"no trained neural model in {work_dir / runs.RUNS_DIR}")
+    return max(candidates, key=lambda r: r.val["macro_f1"])
+
+
+def convert(model: keras.Model, path: Path) -> None:
+    """tf2onnx from the Keras model: dynamic batch, fixed length, int32 ids."""
+    signature = (tf.TensorSpec((None, config.MAX_LEN), tf.int32, name="token_ids"),)
+    onnx_model, _ = tf2onnx.convert.from_keras(model, input_signature=signature, opset=OPSET)
+    outputs = [o.name for o in onnx_model.graph.output]
+    if outputs != ["probabilities"]:
+        raise RuntimeError(
+            f"unexpected ONNX outputs {outputs}: name the last layer 'probabilities'"
+        )
+    path.write_bytes(onnx_model.SerializeToString())
+
+
+def parity(model: keras.Model, session: ort.InferenceSession, ids: np.ndarray) -> dict:
+    """Keras vs onnxruntime on the same ids: max abs difference and label agreement."""
+    expected = model.predict(ids, batch_size=512, verbose=0)
+    actual = session.run(["probabilities"], {"token_ids": ids})[0]
+    diff = float(np.abs(expected - actual).max())
+    same = bool((expected.argmax(1) == actual.argmax(1)).all())
+    return {
+        "rows": len(ids),
+        "max_abs_diff": diff,
+        "same_labels": same,
+        "passed": diff < PARITY_TOLERANCE and same,
+    }
+
+
+def latency_ms(session: ort.InferenceSession, ids: np.ndarray, repeats: int = 200) -> float:
+    """Median time to score ONE tweet (batch of 1), as the Function does per request."""
+    times = []
+    for row in ids[:repeats]:
+        started = time.perf_counter()
+        session.run(["probabilities"], {"token_ids": row[None, :]})
+        times.append(time.perf_counter() - started)
+    return 1000 * float(np.median(times))
+
+
+def ood_metrics(
+    session: ort.InferenceSession, vocab: Vocabulary, work_dir: Path, labels: list[str]
+) -> dict:
+    """Out-of-domain check on Sentiment140 (never trained on): polarity accuracy and AUC."""
+    path = work_dir / data_step.OOD_FILE
+    if not path.is_file() or "negative" not in labels or "positive" not in labels:
+        return {}
+    frame = pd.read_parquet(path)
+    ids = vocab.encode(tokens_of(frame), config.MAX_LEN).ids
+    probs = session.run(["probabilities"], {"token_ids": ids})[0]
+    y = frame["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    scores = evaluate(y, probs, labels)
+    return {
+        "rows": len(frame),
+        "neg_vs_pos_accuracy": scores["neg_vs_pos_accuracy"],
+        "roc_auc_negative": scores.get("roc_auc_negative", float("nan")),
+    }
+
+
+def build_card(result: runs.RunResult, meta: dict, extra: dict) -> ModelCard:
+    today = datetime.now(UTC)
+    metrics = {k: round(v, 4) for k, v in result.test.items()}
+    metrics |= {
+        name: {k: round(v, 4) for k, v in values.items()} for name, values in result.slices.items()
+    }
+    return ModelCard(
+        model_version=f"{today:%Y.%m.%d}-{result.name}-{meta['split_fingerprint'][:8]}",
+        labels=meta["labels"],
+        max_len=config.MAX_LEN,
+        architecture=result.name,
+        metrics=metrics,
+        data_sources=[DataSource(**source) for source in meta["sources"]],
+        split_fingerprint=meta["split_fingerprint"],
+        trained_at=today.isoformat(timespec="seconds"),
+        git_commit=tracking.git_commit(),
+        validation_metrics={k: round(v, 4) for k, v in result.val.items()},
+        hyper_parameters=result.params,
+        profile=meta["profile"],
+        **extra,
+    )
+
+
+def export(work_dir: Path, out_dir: Path, name: str | None = None) -> ModelCard:
+    result = choose(work_dir, name)
+    data, meta = data_step.load(work_dir)
+    model = keras.models.load_model(result.directory(work_dir) / KERAS_FILE)
+    vocab = Vocabulary.load(work_dir / WORK_VOCAB)
+    test = data[data["split"] == "test"]
+    ids = vocab.encode(tokens_of(test), config.MAX_LEN).ids
+
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        staged = Path(tmp)
+        convert(model, staged / MODEL_FILE)
+        session = ort.InferenceSession(str(staged / MODEL_FILE), providers=["CPUExecutionProvider"])
+        check = parity(model, session, ids)
+        if not check["passed"]:
+            raise SystemExit(f"ONNX parity check failed, nothing exported: {check}")
+        shutil.copy(work_dir / WORK_VOCAB, staged / VOCAB_FILE)
+        extra = {
+            "parity": check,
+            "onnx_ms_per_tweet": round(latency_ms(session, ids), 3),
+            "onnx_size_bytes": (staged / MODEL_FILE).stat().st_size,
+            "out_of_domain_sentiment140": ood_metrics(session, vocab, work_dir, meta["labels"]),
+        }
+        card = build_card(result, meta, extra)
+        write_card(card, staged)
+        read_card(staged)  # the contract serving will apply
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for file in (MODEL_FILE, VOCAB_FILE, CARD_FILE):
+            shutil.copy(staged / file, out_dir / file)
+    (work_dir / "champion.json").write_text(json.dumps(card.model_dump(mode="json"), indent=2))
+    tracking.log_champion(
+        out_dir / MODEL_FILE,
+        card.model_dump(mode="json"),
+        meta,
+        data,
+        [out_dir / f for f in (MODEL_FILE, VOCAB_FILE, CARD_FILE)],
+    )
+    return card
+
+
+def main(argv: list[str] | None = None) -> ModelCard:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
+    parser.add_argument("--out", type=Path, default=config.ARTIFACTS_DIR)
+    parser.add_argument("--model", help="export this run instead of the best by validation")
+    args = parser.parse_args(argv)
+    card = export(args.work_dir, args.out, args.model)
+    print(
+        f"export: {card.model_version} -> {args.out} (test macro-F1 "
+        f"{card.metrics['macro_f1']:.4f}, parity max diff {card.parity['max_abs_diff']:.2e})"
+    )
+    return card
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Step 4: Keras LSTM / BiLSTM / GRU models on GloVe, Word2Vec, FastText or random embeddings.
+
+    python -m training.neural [--work-dir build] [--quick] [--only bilstm-glove]
+
+Why these choices (all judged on validation macro-F1, never on test):
+- pre-padded ids and NO masking: the exported ONNX graph stays one fused LSTM node (fast);
+- max-pooling over time + the last step: the strongest word anywhere, and the whole-tweet summary;
+- class-balanced, annotator-confidence-weighted loss, low-agreement train rows dropped: the
+  minority positive class matters as much as the others for macro-F1, and noisy labels less;
+- early stopping on validation macro-F1, best weights restored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from training import config
+
+config.configure_threads()
+
+import keras  # noqa: E402  (after the thread caps)
+from sklearn.metrics import f1_score  # noqa: E402
+
+from training import data as data_step  # noqa: E402
+from training import runs, tracking  # noqa: E402
+from training.embeddings import embedding_matrix  # noqa: E402
+from tweet_sentiment.vocab import Vocabulary  # noqa: E402
+
+VOCAB_FILE = "vocab.txt"
+MODEL_FILE = "model.keras"
+
+
+def tokens_of(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+    """`normalised` is tokens joined by single spaces (see tweet_sentiment.text.normalise)."""
+    return [tuple(text.split(" ")) for text in frame["normalised"]]
+
+
+def training_rows(data: pd.DataFrame) -> pd.DataFrame:
+    """Train split minus low-agreement rows (validation and test are never filtered)."""
+    train = data[data["split"] == "train"]
+    return train[~(train["confidence"] < config.MIN_TRAIN_CONFIDENCE)]
+
+
+def sample_weights(train: pd.DataFrame, labels: list[str]) -> np.ndarray:
+    """Balanced class weight x annotator confidence (unknown confidence counts as 1)."""
+    counts = train["label"].value_counts()
+    class_weight = {label: len(train) / (len(labels) * counts[label]) for label in labels}
+    confidence = train["confidence"].fillna(1.0).to_numpy()
+    return (train["label"].map(class_weight).to_numpy() * confidence).astype(np.float32)
+
+
+def build_vocab(data: pd.DataFrame, profile: config.Profile, work_dir: Path) -> Vocabulary:
+    vocab = Vocabulary.build(tokens_of(data[data["split"] == "train"]), max_size=profile.vocab_size)
+    vocab.save(work_dir / VOCAB_FILE)
+    return vocab
+
+
+def build_model(
+    cfg: config.NeuralConfig, vocab_size: int, n_labels: int, matrix: np.ndarray | None
+) -> keras.Model:
+    cells = {
+        "lstm": keras.layers.LSTM,
+        "bilstm": keras.layers.LSTM,
+        "gru": keras.layers.GRU,
+        "bigru": keras.layers.GRU,
+    }
+    inputs = keras.Input((config.MAX_LEN,), dtype="int32", name="token_ids")
+    embedding = keras.layers.Embedding(
+        vocab_size, cfg.embedding_dim, name="embedding", trainable=cfg.trainable_embedding
+    )
+    x = keras.layers.SpatialDropout1D(cfg.spatial_dropout)(embedding(inputs))
+    rnn = cells[cfg.cell](cfg.units, return_sequences=True)
+    if cfg.cell.startswith("bi"):
+        rnn = keras.layers.Bidirectional(rnn)
+    sequence = rnn(x)
+    last = keras.layers.Flatten()(keras.layers.Cropping1D((config.MAX_LEN - 1, 0))(sequence))
+    x = keras.layers.Concatenate()([keras.layers.GlobalMaxPooling1D()(sequence), last])
+    x = keras.layers.Dropout(cfg.dropout)(x)
+    if cfg.dense:
+        x = keras.layers.Dropout(cfg.dropout)(keras.layers.Dense(cfg.dense, activation="relu")(x))
+    outputs = keras.layers.Dense(n_labels, activation="softmax", name="probabilities")(x)
+    model = keras.Model(inputs, outputs, name=cfg.name.replace("-", "_"))
+    if matrix is not None:
+        embedding.set_weights([matrix])
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        weighted_metrics=["accuracy"],
+    )
+    return model
+
+
+class MacroF1EarlyStopping(keras.callbacks.Callback):
+    """Stop when validation macro-F1 stops improving; restore the best epoch's weights."""
+
+    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, patience: int, batch_size: int):
+        super().__init__()
+        self.x_val, self.y_val, self.patience, self.batch_size = x_val, y_val, patience, batch_size
+        self.best, self.best_epoch, self.best_weights, self.history = -1.0, -1, None, []
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        probs = self.model.predict(self.x_val, batch_size=512, verbose=0)
+        score = f1_score(self.y_val, probs.argmax(axis=1), average="macro")
+        self.history.append(float(score))
+        if logs is not None:
+            logs["val_macro_f1"] = score
+        if score > self.best:
+            self.best, self.best_epoch, self.best_weights = score, epoch, self.model.get_weights()
+        elif epoch - self.best_epoch >= self.patience:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+def train_one(
+    cfg: config.NeuralConfig,
+    data: pd.DataFrame,
+    meta: dict,
+    vocab: Vocabulary,
+    profile: config.Profile,
+    work_dir: Path,
+) -> runs.RunResult:
+    labels = meta["labels"]
+    keras.utils.set_random_seed(config.SEED)
+    train = training_rows(data)
+    if profile.max_steps_per_epoch:  # quick: a few real optimisation steps
+        rows = profile.max_steps_per_epoch * cfg.batch_size
+        train = train.sample(n=min(rows, len(train)), random_state=config.SEED)
+    y_train = train["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    x_train = vocab.encode(tokens_of(train), config.MAX_LEN).ids
+    val, y_val = runs.split_arrays(data, labels, "validation")
+    test, _ = runs.split_arrays(data, labels, "test")
+    x_val = vocab.encode(tokens_of(val), config.MAX_LEN).ids
+    x_test = vocab.encode(tokens_of(test), config.MAX_LEN).ids
+
+    started = time.perf_counter()
+    matrix, coverage = embedding_matrix(
+        cfg.embedding,
+        vocab,
+        tokens_of(training_rows(data)),
+        cfg.embedding_dim,
+        profile.word2vec_epochs,
+        config.SEED,
+        config.THREADS,
+    )
+    model = build_model(cfg, len(vocab), len(labels), matrix)
+    stopper = MacroF1EarlyStopping(x_val, y_val, cfg.patience, cfg.batch_size)
+    model.fit(
+        x_train,
+        y_train,
+        sample_weight=sample_weights(train, labels),
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        callbacks=[stopper],
+        verbose=2,
+    )
+    train_seconds = time.perf_counter() - started
+
+    val_probs = model.predict(x_val, batch_size=512, verbose=0)
+    started = time.perf_counter()
+    test_probs = model.predict(x_test, batch_size=512, verbose=0)
+    predict_ms = 1000 * (time.perf_counter() - started) / len(x_test)
+
+    directory = runs.RunResult(cfg.name, "neural", {}, 0, 0, 0).directory(work_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save(directory / MODEL_FILE)
+    params = {
+        **cfg.__dict__,
+        "max_len": config.MAX_LEN,
+        "vocab_size": len(vocab),
+        "embedding_coverage": round(coverage, 4),
+        "best_epoch": stopper.best_epoch + 1,
+        "val_macro_f1_history": [round(s, 4) for s in stopper.history],
+        "train_rows": len(train),
+        "min_train_confidence": config.MIN_TRAIN_CONFIDENCE,
+        "parameters": model.count_params(),
+    }
+    result = runs.RunResult(
+        cfg.name,
+        "neural",
+        params,
+        train_seconds,
+        predict_ms,
+        (directory / MODEL_FILE).stat().st_size,
+    )
+    runs.score(result, data, labels, val_probs, test_probs)
+    runs.save(result, work_dir, val_probs, test_probs)
+    tracking.log_run(result, meta, directory, data)
+    return result
+
+
+def main(argv: list[str] | None = None) -> list[runs.RunResult]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", action="append", help="model name(s) to train, e.g. bilstm-glove")
+    args = parser.parse_args(argv)
+    profile = config.QUICK if args.quick else config.FULL
+    data, meta = data_step.load(args.work_dir)
+    vocab = build_vocab(data, profile, args.work_dir)
+    results = []
+    for cfg in profile.neural:
+        if args.only and cfg.name not in args.only:
+            continue
+        result = train_one(cfg, data, meta, vocab, profile, args.work_dir)
+        print(
+            f"{cfg.name}: val macro-F1 {result.val['macro_f1']:.4f} "
+            f"({result.train_seconds:.0f}s, best epoch {result.params['best_epoch']})"
+        )
+        results.append(result)
+    return results
+
+
+if __name__ == "__main__":
+    main()

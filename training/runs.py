@@ -1,0 +1,82 @@
+"""One model run on disk: its parameters, timings, size, and probabilities on validation and test.
+
+Why on disk: each step is a separate CLI, and the report, the champion choice and the export read
+what the model steps wrote, so any step can be re-run alone. Choices read ``val_*`` only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from training.metrics import evaluate
+
+RUNS_DIR = "runs"
+
+
+@dataclass
+class RunResult:
+    name: str
+    family: str  # rule-based | classical | neural | transformer
+    params: dict
+    train_seconds: float
+    predict_ms_per_tweet: float
+    size_bytes: int
+    val: dict = field(default_factory=dict)
+    test: dict = field(default_factory=dict)
+    slices: dict = field(default_factory=dict)  # test metrics per slice (e.g. airline)
+    labels: list[str] = field(default_factory=list)
+
+    def directory(self, work_dir: Path) -> Path:
+        return work_dir / RUNS_DIR / self.name
+
+
+def split_arrays(
+    data: pd.DataFrame, labels: list[str], split: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    part = data[data["split"] == split]
+    return part, part["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+
+
+def score(
+    result: RunResult,
+    data: pd.DataFrame,
+    labels: list[str],
+    val_probs: np.ndarray,
+    test_probs: np.ndarray,
+) -> RunResult:
+    """Fill validation/test metrics and the airline slice from the two probability matrices."""
+    _, y_val = split_arrays(data, labels, "validation")
+    test, y_test = split_arrays(data, labels, "test")
+    result.labels = labels
+    result.val = evaluate(y_val, val_probs, labels)
+    result.test = evaluate(y_test, test_probs, labels)
+    for topic in ("airline",):
+        mask = (test["topic"] == topic).to_numpy()
+        if mask.sum() >= 20:
+            result.slices[topic] = evaluate(y_test[mask], test_probs[mask], labels)
+    return result
+
+
+def save(result: RunResult, work_dir: Path, val_probs: np.ndarray, test_probs: np.ndarray) -> Path:
+    directory = result.directory(work_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(directory / "predictions.npz", val=val_probs, test=test_probs)
+    (directory / "result.json").write_text(json.dumps(asdict(result), indent=2))
+    return directory
+
+
+def load_all(work_dir: Path) -> list[RunResult]:
+    return [
+        RunResult(**json.loads(p.read_text()))
+        for p in sorted((work_dir / RUNS_DIR).glob("*/result.json"))
+    ]
+
+
+def load_predictions(work_dir: Path, name: str) -> dict[str, np.ndarray]:
+    with np.load(work_dir / RUNS_DIR / name / "predictions.npz") as npz:
+        return {key: npz[key] for key in npz.files}
