@@ -1,0 +1,151 @@
+"""The alert rules against the telemetry the running app really sends.
+
+The app runs as its own process (``telemetry_server`` in tests/conftest.py) with the real
+azure-monitor exporter pointed at a local stand-in of the ingestion endpoint (``ingestion``).
+Feedback and tweets go through the HTTP API; the captured envelopes become the rows ingestion
+would store (customEvents, requests), and the deployed KQL of each rule runs over them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from tests.infra.alert_engine import envelope_rows, evaluate
+from tests.infra.bicep_model import KQL_DIR, alert_rules, main_param_default
+from tests.infra.test_kql_contract import code, dimension_keys, event_names
+from tweet_sentiment import telemetry
+
+RULES = alert_rules()
+COMPLAINTS = [
+    "@AirParadis flight cancelled again and nobody answers the phone, worst airline ever",
+    "@AirParadis lost my luggage for the third time, absolutely terrible service",
+    "@AirParadis four hour delay, no food, rude staff. Never flying with you again",
+    "@AirParadis you ruined my holiday, refund me now, this is a disgrace",
+    "@AirParadis stuck on the tarmac for 3 hours, horrible, awful experience",
+]
+
+
+@pytest.fixture
+def api(telemetry_server: str, ingestion) -> httpx.Client:
+    ingestion.clear()
+    with httpx.Client(base_url=telemetry_server, timeout=30) as client:
+        yield client
+
+
+def send_feedback(api: httpx.Client, is_correct: bool) -> str:
+    """Score a complaint, then tell the API whether it was right; returns the prediction id."""
+    predicted = api.post("/api/predict", json={"text": COMPLAINTS[0]}).json()["predictions"][0]
+    labels = [x for x in ("negative", "neutral", "positive") if x != predicted["label"]]
+    body = {
+        "text": predicted["text"],
+        "predicted_label": predicted["label"],
+        "is_correct": is_correct,
+        "prediction_id": predicted["prediction_id"],
+    }
+    if not is_correct:
+        body["correct_label"] = labels[0]
+    response = api.post("/api/feedback", json=body)
+    assert response.status_code == 201, response.text
+    return predicted["prediction_id"]
+
+
+def events_for(ingestion, name: str, prediction_ids: list[str]) -> list[dict]:
+    """This test's events only (by prediction id), once all of them reached the stand-in."""
+
+    def mine(stand_in) -> list[dict]:
+        return [
+            e
+            for e in stand_in.events(name)
+            if e["data"]["baseData"]["properties"].get(telemetry.PROP_PREDICTION_ID)
+            in prediction_ids
+        ]
+
+    return ingestion.wait_for(lambda s: len(found := mine(s)) == len(prediction_ids) and found)
+
+
+def now() -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_envelopes_carry_exactly_the_names_the_kql_reads(api: httpx.Client, ingestion) -> None:
+    prediction_id = send_feedback(api, is_correct=False)
+    (event,) = events_for(ingestion, telemetry.FEEDBACK_EVENT, [prediction_id])
+    (scored,) = events_for(ingestion, telemetry.SCORED_EVENT, [prediction_id])
+    kinds = {
+        telemetry.FEEDBACK_EVENT: event["data"]["baseData"]["properties"],
+        telemetry.SCORED_EVENT: scored["data"]["baseData"]["properties"],
+    }
+    for path in KQL_DIR.glob("*.kql"):
+        kql = code(path)
+        for name in event_names(kql):
+            assert dimension_keys(kql) <= set(kinds[name]), f"{path.name}: {name}"
+    assert kinds[telemetry.FEEDBACK_EVENT][telemetry.PROP_IS_CORRECT] == "false"
+    assert kinds[telemetry.SCORED_EVENT][telemetry.PROP_LABEL] in {
+        "negative",
+        "neutral",
+        "positive",
+    }
+
+
+def test_two_reported_mispredictions_do_not_fire_three_do(api: httpx.Client, ingestion) -> None:
+    rule = RULES["mispredictionsRule"]
+    assert rule.threshold == 3
+    ids = [send_feedback(api, is_correct=True)]  # a confirmation never counts
+    ids += [send_feedback(api, is_correct=False) for _ in range(2)]
+    rows = envelope_rows(events_for(ingestion, telemetry.FEEDBACK_EVENT, ids))
+    verdict = evaluate(rule, rows, now())
+    assert (verdict.fired, verdict.value) == (False, 2)
+
+    ids.append(send_feedback(api, is_correct=False))
+    rows = envelope_rows(events_for(ingestion, telemetry.FEEDBACK_EVENT, ids))
+    verdict = evaluate(rule, rows, now())
+    assert (verdict.fired, verdict.value) == (True, 3)
+    # The same feedback replayed six minutes later is out of the five-minute window.
+    assert not evaluate(rule, rows, now() + timedelta(minutes=6)).fired
+
+
+def scored_rows(ingestion, predictions: list[dict]) -> dict:
+    ids = [p["prediction_id"] for p in predictions]
+    return envelope_rows(events_for(ingestion, telemetry.SCORED_EVENT, ids))
+
+
+def test_bad_buzz_on_the_labels_the_model_gave(api: httpx.Client, ingestion) -> None:
+    rule = RULES["badBuzzRule"]
+    volume = main_param_default("badBuzzMinVolume")
+    share = main_param_default("badBuzzNegativePercent")
+    tweets = [f"{text} #{i}" for i, text in enumerate(COMPLAINTS * volume)][: volume - 1]
+    predictions = api.post("/api/predict", json={"texts": tweets}).json()["predictions"]
+    negatives = sum(p["label"] == "negative" for p in predictions)
+    assert 100 * negatives / len(tweets) > share, "the model should call these complaints negative"
+    below = evaluate(rule, scored_rows(ingestion, predictions), now())
+    assert not below.fired and below.value is None  # a storm of complaints, but too few tweets
+
+    predictions += api.post("/api/predict", json={"text": COMPLAINTS[1]}).json()["predictions"]
+    negatives = sum(p["label"] == "negative" for p in predictions)
+    verdict = evaluate(rule, scored_rows(ingestion, predictions), now())
+    assert verdict.value == pytest.approx(round(100 * negatives / volume, 2))
+    assert verdict.fired
+
+
+def test_client_errors_are_requests_but_not_server_errors(api: httpx.Client, ingestion) -> None:
+    """Bad input is answered 422 and recorded as a failed request, yet pages nobody."""
+    bad = int(RULES["serverErrorsRule"].threshold) + 1
+    for _ in range(bad):
+        assert api.post("/api/predict", json={"txt": "typo"}).status_code == 422
+
+    def client_errors(stand_in) -> list[dict]:
+        found = [
+            e
+            for e in stand_in.of_type("RequestData")
+            if e["data"]["baseData"].get("responseCode") == "422"
+        ]
+        return len(found) >= bad and found
+
+    rows = envelope_rows(ingestion.wait_for(client_errors))
+    assert [r["resultCode"] for r in rows["requests"]] == ["422"] * len(rows["requests"])
+    assert all(r["success"] is False for r in rows["requests"])
+    verdict = evaluate(RULES["serverErrorsRule"], rows, now())
+    assert (verdict.fired, verdict.value) == (False, 0)
