@@ -27,7 +27,7 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceNotFoundError,
 )
-from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings, LinearRetry
 
 from tweet_sentiment.config import Settings
 
@@ -49,9 +49,8 @@ class FeedbackStore:
         timeouts: dict[str, Any] = {
             "connection_timeout": settings.storage_timeout_seconds,
             "read_timeout": settings.storage_timeout_seconds,
-            "retry_total": 2,
-            "retry_backoff_factor": 0.2,
-            "retry_backoff_max": 1,
+            # Storage's default retry waits 15 s, then 45 s...: far too long for a user waiting.
+            "retry_policy": LinearRetry(backoff=0.3, random_jitter_range=0, retry_total=2),
         }
         if settings.storage_account_url:
             from azure.identity import DefaultAzureCredential  # only in Azure: slow import
