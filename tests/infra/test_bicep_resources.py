@@ -279,3 +279,20 @@ def test_no_secret_in_outputs(path) -> None:
     if path == MAIN:  # not even the (keyless) App Insights connection string leaves the deployment
         assert not any("connection" in n.lower() for n in outputs)
     assert "listKeys(" not in path.read_text(encoding="utf-8")
+
+
+def test_the_exporter_turns_the_auth_setting_into_the_identity_credential(monkeypatch) -> None:
+    """With local auth off, telemetry is accepted only with an Entra token: the exporter must read
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING (as Bicep writes it) as the app's managed identity."""
+    from azure.monitor.opentelemetry.exporter.export import _base
+
+    built: list[dict] = []
+    monkeypatch.setattr(_base, "ManagedIdentityCredential", lambda **kw: built.append(kw) or kw)
+    client_id = "00000000-1111-2222-3333-444444444444"
+    template = app_settings()["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]
+    monkeypatch.setenv(
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        template.replace("${identityClientId}", client_id),
+    )
+    assert _base._get_authentication_credential() == {"client_id": client_id}
+    assert built == [{"client_id": client_id}]
