@@ -296,3 +296,40 @@ def test_the_exporter_turns_the_auth_setting_into_the_identity_credential(monkey
     )
     assert _base._get_authentication_credential() == {"client_id": client_id}
     assert built == [{"client_id": client_id}]
+
+
+# ---- alert rules -------------------------------------------------------------------------------
+
+
+def rule_bodies() -> dict[str, dict]:
+    return {
+        symbol: config(resource)
+        for symbol, resource in resources(ALERTS, "Microsoft.Insights/scheduledQueryRules").items()
+    }
+
+
+def test_there_are_the_four_alert_rules_and_they_mail_the_action_group() -> None:
+    bodies = rule_bodies()
+    assert set(bodies) == {"mispredictionsRule", "badBuzzRule", "serverErrorsRule", "latencyRule"}
+    for symbol, body in bodies.items():
+        props = body["properties"]
+        assert body["kind"] == "LogAlert", symbol
+        assert props["enabled"] is True and props["autoMitigate"] is True, symbol
+        (group,) = props["actions"]["actionGroups"]
+        assert group["operator"]["operands"] == {"operand_1": "actionGroup", "operand_2": "id"}
+        assert props["severity"] in (0, 1, 2, 3, 4)
+
+
+def test_thresholds_windows_and_minimum_volumes_are_main_parameters() -> None:
+    module_params = parse(ALERTS)["parameters"]
+    main_params = parse(MAIN)["parameters"]
+    passed = module_call("alerts")["params"]
+    for symbol, body in rule_bodies().items():
+        props = body["properties"]
+        (criterion,) = props["criteria"]["allOf"]
+        named = [criterion["threshold"], props["windowSize"]]
+        if isinstance(criterion["query"], str):  # `let` lines interpolated from parameters
+            named += re.findall(r"\$\{(\w+)\}", criterion["query"].split("loadTextContent")[0])
+        for name in named:
+            assert name in module_params, f"{symbol}: {name} is a literal, not a parameter"
+            assert passed[name] in main_params, f"{symbol}: main.bicep does not expose {name}"
