@@ -176,7 +176,7 @@ module functionApp 'modules/function.bicep' = {
     deploymentContainerName: deploymentContainerName
     feedbackStorageBlobEndpoint: feedbackStorage.outputs.blobEndpoint
     feedbackContainerName: feedbackContainerName
-    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    appInsightsName: monitoring.outputs.appInsightsName
     functionAuthLevel: functionAuthLevel
   }
 }

@@ -56,8 +56,8 @@ param feedbackStorageBlobEndpoint string
 @description('Container that receives one JSON document per feedback.')
 param feedbackContainerName string
 
-@description('Application Insights connection string (not a secret: local auth is disabled).')
-param appInsightsConnectionString string
+@description('Name of the Application Insights component (same resource group).')
+param appInsightsName string
 
 @description('Auth level of the HTTP function: anonymous, function or admin.')
 @allowed([
@@ -66,6 +66,11 @@ param appInsightsConnectionString string
   'admin'
 ])
 param functionAuthLevel string = 'anonymous'
+
+// Read here rather than passed as a module output: outputs are kept in the deployment history.
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -135,7 +140,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     AZURE_CLIENT_ID: identityClientId
-    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
     FEEDBACK_STORAGE_ACCOUNT_URL: feedbackStorageBlobEndpoint
     FEEDBACK_CONTAINER: feedbackContainerName

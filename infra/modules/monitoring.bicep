@@ -69,6 +69,3 @@ output appInsightsId string = appInsights.id
 output appInsightsName string = appInsights.name
 output workspaceId string = workspace.id
 output workspaceName string = workspace.name
-// The connection string holds only the ingestion endpoint and the component id: with local auth
-// off it grants nothing. It stays a module output (wired into app settings), never a main output.
-output appInsightsConnectionString string = appInsights.properties.ConnectionString
