@@ -115,7 +115,7 @@ def score_stream(scorer: Scorer, tweets: Iterator[str], out: TextIO, batch_size:
 
 def _write(batch: list[str], probs: np.ndarray, labels: list[str], out: TextIO) -> int:
     best = probs.argmax(axis=1)
-    rows = probs.round(6).tolist()
+    rows = probs.astype("float64").round(6).tolist()
     dumps = json.dumps
     lines = [
         dumps(
