@@ -205,3 +205,14 @@ def test_optional_workflows_are_manual(name: str) -> None:
     if not (REPO / ".github" / "workflows" / name).exists():
         pytest.skip(f"{name} is optional")
     assert set(load(name)["on"]) == {"workflow_dispatch"}
+
+
+def test_every_workflow_uses_the_python_azure_runs() -> None:
+    for path in WORKFLOWS:
+        workflow = load(path.name)
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", []):
+                if step.get("uses", "").startswith("actions/setup-python@"):
+                    assert str(step["with"]["python-version"]) == main_param_default(
+                        "pythonVersion"
+                    ), path.name
