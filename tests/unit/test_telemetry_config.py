@@ -1,0 +1,20 @@
+"""Telemetry is off without a connection string, and then costs nothing and never raises."""
+
+from __future__ import annotations
+
+from tweet_sentiment import telemetry
+
+
+def test_no_connection_string_is_a_no_op():
+    assert telemetry.configure(None) is False
+    assert telemetry.configure("") is False
+    telemetry.emit_event(telemetry.FEEDBACK_EVENT, {telemetry.PROP_IS_CORRECT: False})
+    with telemetry.scoring_span(3, "v", explain=False) as results:
+        results.update(oov_rate=0.1, label_counts={"a": 3})
+
+
+def test_dimensions_are_kql_friendly_strings():
+    assert telemetry._as_dimension(True) == "true"
+    assert telemetry._as_dimension(False) == "false"
+    assert telemetry._as_dimension(None) == ""
+    assert telemetry._as_dimension(0.25) == "0.25"
