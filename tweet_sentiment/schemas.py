@@ -25,7 +25,8 @@ class PredictRequest(BaseModel):
 class TokenContribution(BaseModel):
     token: str = Field(description="a token of the normalised tweet")
     contribution: float = Field(
-        description="drop of the predicted label's probability when this token is removed"
+        description="drop of the predicted label's log-odds when this token is removed "
+        "(positive: the token pushed towards the label)"
     )
 
 

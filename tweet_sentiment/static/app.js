@@ -33,7 +33,7 @@ async function loadModelInfo() {
 
 function tokenColour(contribution) {
   // Amber: the word pushed towards the predicted label; blue: away from it. Opacity: strength.
-  const alpha = Math.min(1, Math.abs(contribution) * 2.5).toFixed(2);
+  const alpha = Math.min(1, Math.abs(contribution) / 2).toFixed(2);  // log-odds
   return contribution >= 0 ? `rgba(255, 196, 0, ${alpha})` : `rgba(120, 160, 255, ${alpha})`;
 }
 
@@ -47,7 +47,7 @@ function renderTweet(node, prediction) {
     const span = document.createElement("span");
     span.className = "token";
     span.textContent = token;
-    span.title = `${contribution >= 0 ? "+" : ""}${contribution.toFixed(3)} towards ${prediction.label}`;
+    span.title = `${contribution >= 0 ? "+" : ""}${contribution.toFixed(2)} log-odds towards ${prediction.label}`;
     span.style.background = tokenColour(contribution);
     tweet.appendChild(span);
   }
