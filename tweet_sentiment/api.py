@@ -110,7 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     in check.
     """
     settings = settings or get_settings()
-    telemetry.configure(settings.appinsights_connection_string)
+    telemetry.configure(
+        settings.appinsights_connection_string,
+        authentication_string=settings.appinsights_authentication_string,
+    )
     app = FastAPI(
         title="Air Paradis tweet sentiment",
         version="1.0.0",

@@ -15,6 +15,8 @@ Environment variables (Azure app settings use the same names), default in bracke
 - `STORAGE_TIMEOUT_SECONDS` [`5`]: connect/read timeout per storage call (2 quick retries), so a
   dead storage gives a prompt 503.
 - `APPLICATIONINSIGHTS_CONNECTION_STRING` [unset]: telemetry to Azure Monitor; unset = none.
+- `APPLICATIONINSIGHTS_AUTHENTICATION_STRING` [unset]: `Authorization=AAD;ClientId=<id>` makes
+  the exporter sign in with that managed identity (Application Insights with local auth off).
 - `FUNCTION_AUTH_LEVEL` [`anonymous`]: auth level of the HTTP function (`anonymous`, `function`):
   the web page calls the API from the browser, so it is anonymous unless you say otherwise.
 
@@ -64,6 +66,7 @@ class Settings:
     feedback_container: str = "feedback"
     storage_timeout_seconds: float = 5.0
     appinsights_connection_string: str | None = None
+    appinsights_authentication_string: str | None = None
     auth_level: str = "anonymous"
     max_batch: int = 1000
     max_explain_batch: int = 100
@@ -93,6 +96,7 @@ class Settings:
                 get("STORAGE_TIMEOUT_SECONDS") or default.storage_timeout_seconds
             ),
             appinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            appinsights_authentication_string=get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"),
             auth_level=(get("FUNCTION_AUTH_LEVEL") or default.auth_level).lower(),
             max_batch=int(get("MAX_BATCH") or default.max_batch),
             max_explain_batch=int(get("MAX_EXPLAIN_BATCH") or default.max_explain_batch),

@@ -61,6 +61,7 @@ def configure(
     connection_string: str | None,
     span_processors: Sequence[Any] = (),
     log_record_processors: Sequence[Any] = (),
+    authentication_string: str | None = None,
 ) -> bool:
     """Send traces, logs and custom events to Azure Monitor; once per process, no-op without a
     connection string. Returns whether telemetry is on.
@@ -72,7 +73,9 @@ def configure(
     (the distro's default is a 5 traces/s rate limit, which dropped requests in our tests) unless
     `OTEL_TRACES_SAMPLER` says otherwise: the volume is thousands a day. Live metrics are off (a
     background connection per worker for a feature nobody here uses). Extra processors let
-    tests capture telemetry in memory.
+    tests capture telemetry in memory. ``authentication_string`` is Azure Functions'
+    `APPLICATIONINSIGHTS_AUTHENTICATION_STRING` (``Authorization=AAD;ClientId=...``): with it the
+    exporter signs in with the managed identity, so Application Insights can refuse keys.
     """
     global _configured
     if not connection_string:
@@ -85,8 +88,10 @@ def configure(
 
             sampling = {} if os.environ.get("OTEL_TRACES_SAMPLER") else {"sampling_ratio": 1.0}
             os.environ.setdefault("OTEL_BLRP_MAX_QUEUE_SIZE", "65536")
+            credential = _credential_from(authentication_string)
             configure_azure_monitor(
                 **sampling,
+                **({"credential": credential} if credential else {}),
                 connection_string=connection_string,
                 logger_name="tweet_sentiment",
                 enable_live_metrics=False,
@@ -99,6 +104,21 @@ def configure(
         except Exception:  # telemetry must never stop the service from starting
             _log.exception("Azure Monitor telemetry could not be configured; running without it")
     return _configured
+
+
+def _credential_from(authentication_string: str | None) -> Any:
+    """A managed-identity credential for ``Authorization=AAD[;ClientId=<id>]``, else None."""
+    if not authentication_string:
+        return None
+    parts = dict(
+        part.split("=", 1) for part in authentication_string.split(";") if "=" in part
+    )
+    if parts.get("Authorization", "").upper() != "AAD":
+        return None
+    from azure.identity import ManagedIdentityCredential
+
+    client_id = parts.get("ClientId") or None
+    return ManagedIdentityCredential(client_id=client_id)
 
 
 def is_configured() -> bool:

@@ -18,3 +18,13 @@ def test_dimensions_are_kql_friendly_strings():
     assert telemetry._as_dimension(False) == "false"
     assert telemetry._as_dimension(None) == ""
     assert telemetry._as_dimension(0.25) == "0.25"
+
+
+def test_aad_authentication_string_gives_a_managed_identity_credential():
+    from azure.identity import ManagedIdentityCredential
+
+    credential = telemetry._credential_from("Authorization=AAD;ClientId=1234-abcd")
+    assert isinstance(credential, ManagedIdentityCredential)
+    assert isinstance(telemetry._credential_from("Authorization=AAD"), ManagedIdentityCredential)
+    assert telemetry._credential_from(None) is None
+    assert telemetry._credential_from("Authorization=Key") is None
