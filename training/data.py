@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from training import config
+from training import config, runs
 from training.sources import load_sentiment140, load_source, sha256_file
 from tweet_sentiment.text import NORMALISER_VERSION, normalise
 
@@ -135,10 +136,27 @@ def main(argv: list[str] | None = None) -> dict:
     data.to_parquet(args.work_dir / DATASET_FILE)
     (args.work_dir / SPLIT_FILE).write_text(json.dumps(meta, indent=2))
     trained_on_ood = any(s.startswith("sentiment140") for s in args.source or [])
+    (args.work_dir / OOD_FILE).unlink(missing_ok=True)
     if args.ood and args.ood.is_file() and not trained_on_ood:
         write_ood(args.ood, args.work_dir, profile, args.seed)
+    # A new split invalidates every model trained on the previous one.
+    shutil.rmtree(args.work_dir / runs.RUNS_DIR, ignore_errors=True)
     print(f"data: {meta['rows']} rows, split {meta['split_fingerprint'][:12]}, {meta['counts']}")
     return meta
+
+
+def tokens_of(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+    """`normalised` is tokens joined by single spaces (see tweet_sentiment.text.normalise)."""
+    return [tuple(text.split(" ")) for text in frame["normalised"]]
+
+
+def training_rows(data: pd.DataFrame) -> pd.DataFrame:
+    """Train split minus low-agreement rows (validation and test are never filtered).
+
+    Every trained model uses these rows, so the comparison stays fair.
+    """
+    train = data[data["split"] == "train"]
+    return train[~(train["confidence"] < config.MIN_TRAIN_CONFIDENCE)]
 
 
 def load(work_dir: Path) -> tuple[pd.DataFrame, dict]:

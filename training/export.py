@@ -32,10 +32,10 @@ import tf2onnx  # noqa: E402
 
 from training import data as data_step  # noqa: E402
 from training import runs, tracking  # noqa: E402
+from training.data import tokens_of  # noqa: E402
 from training.metrics import evaluate  # noqa: E402
 from training.neural import MODEL_FILE as KERAS_FILE  # noqa: E402
 from training.neural import VOCAB_FILE as WORK_VOCAB  # noqa: E402
-from training.neural import tokens_of  # noqa: E402
 from tweet_sentiment.artifacts import (  # noqa: E402
     CARD_FILE,
     MODEL_FILE,

@@ -28,22 +28,12 @@ from sklearn.metrics import f1_score  # noqa: E402
 
 from training import data as data_step  # noqa: E402
 from training import runs, tracking  # noqa: E402
+from training.data import tokens_of, training_rows  # noqa: E402
 from training.embeddings import embedding_matrix  # noqa: E402
 from tweet_sentiment.vocab import Vocabulary  # noqa: E402
 
 VOCAB_FILE = "vocab.txt"
 MODEL_FILE = "model.keras"
-
-
-def tokens_of(frame: pd.DataFrame) -> list[tuple[str, ...]]:
-    """`normalised` is tokens joined by single spaces (see tweet_sentiment.text.normalise)."""
-    return [tuple(text.split(" ")) for text in frame["normalised"]]
-
-
-def training_rows(data: pd.DataFrame) -> pd.DataFrame:
-    """Train split minus low-agreement rows (validation and test are never filtered)."""
-    train = data[data["split"] == "train"]
-    return train[~(train["confidence"] < config.MIN_TRAIN_CONFIDENCE)]
 
 
 def sample_weights(train: pd.DataFrame, labels: list[str]) -> np.ndarray:

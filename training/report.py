@@ -1,0 +1,284 @@
+"""Step 7: evaluation figures and ``reports/results.md``: every model on the same test split.
+
+    python -m training.report [--work-dir build] [--reports reports]
+
+Why generated: every number in the report is computed from the saved predictions of this run, so
+the report can never drift from the models it describes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
+    ConfusionMatrixDisplay,
+    PrecisionRecallDisplay,
+    RocCurveDisplay,
+)
+
+from training import config, runs, tracking
+from training import data as data_step
+from training.markdown import table
+
+plt.switch_backend("Agg")
+
+BASELINE = "tfidf-logreg"
+TARGET_MACRO_F1 = 0.76
+TARGET_NEG_VS_POS = 0.89
+
+
+def comparison(results: list[runs.RunResult]) -> pd.DataFrame:
+    rows = []
+    for r in sorted(results, key=lambda r: -r.val["macro_f1"]):
+        rows.append(
+            {
+                "model": r.name,
+                "family": r.family,
+                "val macro-F1": r.val["macro_f1"],
+                "test macro-F1": r.test["macro_f1"],
+                "test accuracy": r.test["accuracy"],
+                "neg-vs-pos acc": r.test.get("neg_vs_pos_accuracy", float("nan")),
+                "F1 neg": r.test.get("f1_negative", float("nan")),
+                "F1 neu": r.test.get("f1_neutral", float("nan")),
+                "F1 pos": r.test.get("f1_positive", float("nan")),
+                "ROC AUC (ovr)": r.test.get("roc_auc_ovr", float("nan")),
+                "ROC AUC neg": r.test.get("roc_auc_negative", float("nan")),
+                "ECE": r.test["ece"],
+                "airline macro-F1": r.slices.get("airline", {}).get("macro_f1", float("nan")),
+                "train s": f"{r.train_seconds:.0f}",
+                "ms/tweet": f"{r.predict_ms_per_tweet:.3f}",
+                "size MB": f"{r.size_bytes / 1e6:.2f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def figures(results, data, labels, work_dir: Path, champion: str, out: Path) -> list[Path]:
+    """Confusion matrices, ROC/PR of the negative class (bad buzz), calibration, F1 history."""
+    _, y_test = runs.split_arrays(data, labels, "test")
+    probs = {r.name: runs.load_predictions(work_dir, r.name)["test"] for r in results}
+    neg = labels.index("negative") if "negative" in labels else 0
+    paths = []
+    shown = [name for name in (champion, BASELINE) if name in probs]
+
+    _, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 4.5), squeeze=False)
+    for ax, name in zip(axes[0], shown, strict=True):
+        ConfusionMatrixDisplay.from_predictions(
+            y_test,
+            probs[name].argmax(1),
+            display_labels=labels,
+            normalize="true",
+            ax=ax,
+            colorbar=False,
+            values_format=".2f",
+        )
+        ax.set_title(name)
+    paths.append(_save(out / "confusion_matrices.png"))
+
+    for kind, display in (("roc", RocCurveDisplay), ("pr", PrecisionRecallDisplay)):
+        _, ax = plt.subplots(figsize=(7, 6))
+        for name, p in probs.items():
+            display.from_predictions(
+                y_test == neg, p[:, neg], name=name, ax=ax, plot_chance_level=False
+            )
+        ax.set_title(f"{kind.upper()} curve, negative class (bad-buzz signal), test split")
+        ax.legend(fontsize=7)
+        paths.append(_save(out / f"{kind}_negative.png"))
+
+    _, ax = plt.subplots(figsize=(6, 5))
+    for name in shown:
+        p = probs[name]
+        frac, mean = calibration_curve(
+            p.argmax(1) == y_test, p.max(1), n_bins=10, strategy="quantile"
+        )
+        ax.plot(mean, frac, marker="o", label=name)
+    ax.plot([0, 1], [0, 1], "k--", label="perfect")
+    ax.set(
+        xlabel="predicted confidence (top class)",
+        ylabel="observed accuracy",
+        title="Calibration, test split",
+    )
+    ax.legend()
+    paths.append(_save(out / "calibration.png"))
+
+    _, ax = plt.subplots(figsize=(7, 4.5))
+    for r in results:
+        if r.family == "neural":
+            history = r.params.get("val_macro_f1_history", [])
+            ax.plot(range(1, len(history) + 1), history, marker=".", label=r.name)
+    ax.set(xlabel="epoch", ylabel="validation macro-F1", title="Neural models: early stopping")
+    ax.legend(fontsize=7)
+    paths.append(_save(out / "neural_validation_f1.png"))
+    return paths
+
+
+def _save(path: Path) -> Path:
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    plt.close("all")
+    return path
+
+
+def worst_errors(data, labels, work_dir: Path, champion: str, n: int = 8) -> str:
+    """The most confident misses on the bad-buzz signal: the tweets to read first."""
+    if "negative" not in labels:
+        return ""
+    test, y_test = runs.split_arrays(data, labels, "test")
+    p = runs.load_predictions(work_dir, champion)["test"]
+    neg = labels.index("negative")
+    frame = test.assign(p_negative=p[:, neg], predicted=[labels[i] for i in p.argmax(1)])
+    fp = frame[(y_test != neg) & (p.argmax(1) == neg)].nlargest(n, "p_negative")
+    fn = frame[(y_test == neg) & (p.argmax(1) != neg)].nsmallest(n, "p_negative")
+
+    def rows(part: pd.DataFrame) -> str:
+        part = part.assign(
+            text=part["text"]
+            .str.replace(r"\s+", " ", regex=True)
+            .str.replace("|", "/")
+            .str.slice(0, 140)
+        )
+        return table(
+            part[["label", "predicted", "p_negative", "topic", "text"]],
+            index=False,
+            floats="{:.3f}",
+        )
+
+    return "\n".join(
+        [
+            "### Worst false positives (called negative, are not)",
+            "",
+            rows(fp),
+            "",
+            "### Worst false negatives (negative, missed)",
+            "",
+            rows(fn),
+            "",
+        ]
+    )
+
+
+def targets(champion: runs.RunResult, baseline: runs.RunResult | None) -> str:
+    checks = [
+        (
+            f"3-class macro-F1 >= {TARGET_MACRO_F1}",
+            champion.test["macro_f1"],
+            champion.test["macro_f1"] >= TARGET_MACRO_F1,
+        ),
+        (
+            f"negative-vs-positive accuracy >= {TARGET_NEG_VS_POS}",
+            champion.test.get("neg_vs_pos_accuracy", float("nan")),
+            champion.test.get("neg_vs_pos_accuracy", 0) >= TARGET_NEG_VS_POS,
+        ),
+    ]
+    if baseline:
+        checks.append(
+            (
+                f"beats {BASELINE} on test macro-F1 ({baseline.test['macro_f1']:.4f})",
+                champion.test["macro_f1"],
+                champion.test["macro_f1"] > baseline.test["macro_f1"],
+            )
+        )
+    return "\n".join(
+        f"| {name} | {value:.4f} | {'met' if ok else 'NOT met'} |" for name, value, ok in checks
+    )
+
+
+def write(work_dir: Path, reports: Path) -> Path:
+    data, meta = data_step.load(work_dir)
+    labels = meta["labels"]
+    results = runs.load_all(work_dir)
+    card = json.loads((work_dir / "champion.json").read_text())
+    by_name = {r.name: r for r in results}
+    champion = by_name[card["architecture"]]
+    baseline = by_name.get(BASELINE)
+    out = reports / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = figures(results, data, labels, work_dir, champion.name, out)
+    neural = sorted((r for r in results if r.family == "neural"), key=lambda r: -r.val["macro_f1"])
+    runner_up = neural[1] if len(neural) > 1 else None
+    ood = card.get("out_of_domain_sentiment140") or {}
+    airline = champion.slices.get("airline", {})
+    rel = out.relative_to(reports)
+    lines = [
+        "# Results",
+        "",
+        f"Generated by `python -m training.report` (profile `{meta['profile']}`, split "
+        f"`{meta['split_fingerprint'][:16]}`, {len(data)} tweets: "
+        + ", ".join(
+            f"{s['name']} ({s['rows']} rows, sha256 `{s['sha256'][:12]}`)" for s in meta["sources"]
+        )
+        + ").",
+        "Every model is trained on the same train split (rows with annotator agreement < "
+        f"{config.MIN_TRAIN_CONFIDENCE} dropped), tuned and chosen on validation, and scored "
+        "once on the untouched test split. Sorted by validation macro-F1.",
+        "",
+        "## Comparison (test split unless the column says validation)",
+        "",
+        table(comparison(results), index=False),
+        "",
+        "`neg-vs-pos acc`: on tweets labelled negative or positive, whether p(negative) > "
+        "p(positive) is right (the polarity task). `ECE`: expected calibration error of the top "
+        "class. `ms/tweet`: batch prediction time in the training framework; the exported ONNX "
+        "model's single-tweet latency is below. `size`: serialised model.",
+        "",
+        "## Chosen model",
+        "",
+        f"**{champion.name}**, exported as `{card['model_version']}`: the neural model with the "
+        f"best validation macro-F1 ({champion.val['macro_f1']:.4f}"
+        + (f" vs {runner_up.name} {runner_up.val['macro_f1']:.4f}" if runner_up else "")
+        + "). The test split played no part in the choice.",
+        "",
+        "| target (test split) | value | status |",
+        "| --- | --- | --- |",
+        targets(champion, baseline),
+        "",
+        f"- ONNX: {card['onnx_size_bytes'] / 1e6:.2f} MB, {card['onnx_ms_per_tweet']:.3f} ms per "
+        f"tweet (onnxruntime, batch of 1); parity with Keras on {card['parity']['rows']} test "
+        f"tweets: max abs diff {card['parity']['max_abs_diff']:.1e}, same labels: "
+        f"{card['parity']['same_labels']}.",
+        f"- Airline slice (the client's domain): macro-F1 "
+        f"{airline.get('macro_f1', float('nan')):.4f}, "
+        f"negative recall {airline.get('recall_negative', float('nan')):.4f}.",
+    ]
+    if ood:
+        lines.append(
+            f"- Out of domain (Sentiment140 sample, {ood['rows']} tweets, never trained on): "
+            f"negative-vs-positive accuracy {ood['neg_vs_pos_accuracy']:.4f}, ROC AUC negative "
+            f"{ood['roc_auc_negative']:.4f}. Sentiment140 labels come from emoticons, and its "
+            "topics (2009 personal tweets) differ from these corpora."
+        )
+    lines += [
+        "",
+        "## Figures",
+        "",
+        *[f"![{p.stem}]({rel}/{p.name})" for p in paths],
+        "",
+        "## Errors of the chosen model",
+        "",
+        worst_errors(data, labels, work_dir, champion.name),
+    ]
+    path = reports / "results.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    tracking.log_files(
+        "report", meta, [path, *paths], {"champion_test_macro_f1": champion.test["macro_f1"]}
+    )
+    return path
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
+    parser.add_argument("--reports", type=Path, default=config.REPORTS_DIR)
+    args = parser.parse_args(argv)
+    path = write(args.work_dir, args.reports)
+    print(f"report: {path}")
+    return path
+
+
+if __name__ == "__main__":
+    main()
