@@ -145,9 +145,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _add_routes(app: FastAPI, settings: Settings) -> None:
-    @app.post(
-        "/api/predict", response_model=PredictResponse, responses=_ERRORS, tags=["scoring"]
-    )
+    @app.post("/api/predict", response_model=PredictResponse, responses=_ERRORS, tags=["scoring"])
     def predict(
         body: PredictRequest,
         request: Request,
@@ -243,9 +241,7 @@ def _texts_of(body: PredictRequest, settings: Settings, explain: bool) -> list[s
         raise ApiError(422, "validation_error", '"texts" is empty: send at least one tweet')
     if len(texts) > limit:
         what = "tweets with explain=true" if explain else "tweets per call"
-        raise ApiError(
-            422, "batch_too_large", f"{len(texts)} tweets sent, at most {limit} {what}"
-        )
+        raise ApiError(422, "batch_too_large", f"{len(texts)} tweets sent, at most {limit} {what}")
     field = "text" if body.text is not None else "texts"
     problems = []
     for i, text in enumerate(texts):

@@ -110,9 +110,7 @@ def _credential_from(authentication_string: str | None) -> Any:
     """A managed-identity credential for ``Authorization=AAD[;ClientId=<id>]``, else None."""
     if not authentication_string:
         return None
-    parts = dict(
-        part.split("=", 1) for part in authentication_string.split(";") if "=" in part
-    )
+    parts = dict(part.split("=", 1) for part in authentication_string.split(";") if "=" in part)
     if parts.get("Authorization", "").upper() != "AAD":
         return None
     from azure.identity import ManagedIdentityCredential

@@ -184,8 +184,12 @@ def test_valid_feedback_with_storage_down_is_503_not_201(client):
 FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["text", "texts", "is_correct", "x"]) | st.text(), children),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["text", "texts", "is_correct", "x"]) | st.text(), children
+        )
+    ),
     max_leaves=12,
 )
 

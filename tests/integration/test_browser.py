@@ -29,9 +29,11 @@ def page():
         external = []
         context.route(
             "**/*",
-            lambda route: route.continue_()
-            if route.request.url.startswith("http://127.0.0.1")
-            else (external.append(route.request.url), route.abort()),
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith("http://127.0.0.1")
+                else (external.append(route.request.url), route.abort())
+            ),
         )
         page = context.new_page()
         errors: list[str] = []
