@@ -270,7 +270,7 @@ def _summary(problems: list[dict]) -> str:
     first = problems[0]
     where = ".".join(str(p) for p in first["loc"][1:])
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+    return f"{where}: {first['msg']}{more}" if where else f"{first['msg']}{more}"
 
 
 def _feedback_document(body: FeedbackRequest, scorer: Scorer, settings: Settings) -> dict:
@@ -376,7 +376,8 @@ def _add_error_handling(app: FastAPI, settings: Settings) -> None:
                 response.headers.update(exc.headers)
             return response
         if exc.status_code == 400:  # e.g. a body that is not UTF-8
-            return error(400, "malformed_json", f"body is not valid UTF-8 JSON: {exc.detail}")
+            message = "body could not be parsed as JSON (not UTF-8, or nested too deeply)"
+            return error(400, "malformed_json", message)
         return error(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -74,6 +74,9 @@ POST_JSON = {"Content-Type": "application/json"}
         (json.dumps({"text": "x" * 301}), 422, "validation_error", "at most 300"),
         (json.dumps({"texts": ["good"] * 51}), 422, "batch_too_large", "at most 50"),
         ('{"text": "lone \\ud800 surrogate"}', 422, "validation_error", "surrogate"),
+        ("[" * 5000 + "]" * 5000, 400, "malformed_json", "nested"),
+        ('{"text": "a", "text": 5}', 422, "validation_error", "text"),
+        ("NaN", 422, "validation_error", "json object"),
     ],
 )
 def test_bad_predict_bodies(client, body, status, code, says):

@@ -28,3 +28,9 @@ def test_aad_authentication_string_gives_a_managed_identity_credential():
     assert isinstance(telemetry._credential_from("Authorization=AAD"), ManagedIdentityCredential)
     assert telemetry._credential_from(None) is None
     assert telemetry._credential_from("Authorization=Key") is None
+
+
+def test_custom_event_attribute_is_the_one_the_exporter_reads():
+    from azure.monitor.opentelemetry.exporter import _constants
+
+    assert telemetry.CUSTOM_EVENT_NAME_ATTR == _constants._MICROSOFT_CUSTOM_EVENT_NAME
