@@ -1,0 +1,129 @@
+"""Benchmark 2a: cold start, from a new process to the first scored tweet.
+
+Each variant runs in a fresh interpreter (`subprocess`), so nothing is cached in the process:
+the clock starts just before the process is spawned and stops when the child prints that its first
+tweet is scored (both sides read the same wall clock). Runs are interleaved and repeated; the
+median is reported. The peak resident memory of each child (its ``ru_maxrss``) is reported too:
+it is what an instance needs for the model alone.
+
+- ``onnx_scorer``: import the scorer, load model.onnx + vocab + card, score one tweet;
+- ``function_app``: what the Functions worker does: import `function_app`, first
+  `POST /api/predict` through the ASGI app;
+- ``tensorflow``: the same network served the usual way: import Keras/TensorFlow, load
+  model.keras, tokenise with the same code, ``model.predict``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from bench import keras_twin, stats
+from bench.machine import REPO_ROOT
+from tweet_sentiment.artifacts import ModelCard, read_card
+from tweet_sentiment.config import get_settings
+
+TWEET = "@AirParadis my flight was delayed 5 hours and nobody told us anything"
+_END = """
+import json, resource, sys, time
+print(json.dumps({"done": time.time(), "label": str(label),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "tensorflow_loaded": "tensorflow" in sys.modules}))
+"""
+PROBES = {
+    "onnx_scorer": """
+        from tweet_sentiment.scorer import Scorer
+        scorer = Scorer.from_dir(MODEL_DIR)
+        label = scorer.predict([TWEET]).predictions[0].label
+    """,
+    "function_app": """
+        import function_app
+        from fastapi.testclient import TestClient
+        client = TestClient(function_app.app.middleware._app)
+        response = client.post("/api/predict", json={"text": TWEET})
+        assert response.status_code == 200, response.text
+        label = response.json()["predictions"][0]["label"]
+    """,
+    "tensorflow": """
+        import keras
+        from tweet_sentiment.text import tokenise
+        from pathlib import Path
+        from tweet_sentiment.vocab import Vocabulary
+        model = keras.models.load_model(KERAS_FILE, compile=False)
+        vocab = Vocabulary.load(Path(MODEL_DIR) / "vocab.txt")
+        ids = vocab.encode([tokenise(TWEET)], MAX_LEN).ids
+        label = LABELS[model.predict(ids, verbose=0).argmax(1)[0]]
+    """,
+}
+
+
+def _script(name: str, model_dir: Path, keras_file: Path, card: ModelCard) -> str:
+    head = (
+        f"MODEL_DIR = {str(model_dir)!r}\nKERAS_FILE = {str(keras_file)!r}\n"
+        f"MAX_LEN = {card.max_len}\nLABELS = {card.labels!r}\nTWEET = {TWEET!r}\n"
+    )
+    return head + textwrap.dedent(PROBES[name]) + _END
+
+
+def _once(script: str, model_dir: Path) -> dict:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO_ROOT),
+        "MODEL_DIR": str(model_dir),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "HOME": os.environ.get("HOME", "/tmp"),
+    }
+    start = time.time()
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"cold-start probe failed:\n{done.stderr[-2000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out["seconds"] = out.pop("done") - start
+    return out
+
+
+def run(quick: bool = False) -> dict:
+    repeats = 2 if quick else 5
+    model_dir = get_settings().model_dir
+    card = read_card(model_dir)
+    keras_file = keras_twin.require_keras_model(card)
+    scripts = {name: _script(name, model_dir, keras_file, card) for name in PROBES}
+    samples: dict[str, list[dict]] = {name: [] for name in PROBES}
+    for _ in range(repeats):  # interleaved: a busy moment hurts every variant alike
+        for name, script in scripts.items():
+            samples[name].append(_once(script, model_dir))
+    results: dict = {"repeats": repeats}
+    for name, runs in samples.items():
+        labels = {r["label"] for r in runs}
+        results[name] = {
+            "median_s": stats.median([r["seconds"] for r in runs]),
+            "min_s": min(r["seconds"] for r in runs),
+            "max_s": max(r["seconds"] for r in runs),
+            "rss_mb": stats.median([r["rss_mb"] for r in runs]),
+            "tensorflow_loaded": runs[0]["tensorflow_loaded"],
+            "label": labels.pop() if len(labels) == 1 else sorted(labels),
+        }
+        r = results[name]
+        print(
+            f"  cold start {name:13s}: median {r['median_s']:6.2f} s (min {r['min_s']:.2f}, "
+            f"max {r['max_s']:.2f}, {repeats} runs), peak RSS {r['rss_mb']:6.0f} MB, "
+            f"label {r['label']}"
+        )
+    for name in ("onnx_scorer", "function_app"):
+        results[f"ratio_{name}"] = stats.ratio(
+            results["tensorflow"]["median_s"], results[name]["median_s"]
+        )
+        print(f"  tensorflow / {name}: {results[f'ratio_{name}']:.1f}x slower to first tweet")
+    return results

@@ -1,0 +1,138 @@
+"""Benchmark 1: scoring speed, one process, one run, same model, same tweets.
+
+Three ways to score a tweet, tokenisation included in all of them (the same
+`Scorer.encode`: the shared normaliser + the model's vocabulary):
+
+- ``onnx``: the service's own call, ``Scorer.predict`` (what `POST /api/predict` runs);
+- ``keras_predict``: ``model.predict(ids)`` on the Keras twin, as published projects serve it;
+- ``keras_call``: ``model(ids, training=False)``, calling the Keras network directly (the fastest
+  Keras way for small batches).
+
+Batch 1: median and p99 over many calls, each on a different real tweet. Batches of 32/256/1,000:
+tweets per second. The tokeniser's cache is emptied before every timed call (outside the timer),
+so no call gets its normalisation for free. ONNX is measured before TensorFlow is even imported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bench import keras_twin, stats
+from bench.tweets import cold_cache, load_tweets, take
+from tweet_sentiment.config import get_settings
+from tweet_sentiment.scorer import Scorer
+from tweet_sentiment.text import tokenise
+
+BATCHES = (32, 256, 1000)
+PATHS = ("onnx", "keras_predict", "keras_call")
+
+
+def _single_calls(score: Callable[[list[str]], Any], tweets: list[str]) -> list[float]:
+    times = []
+    for tweet in tweets:
+        cold_cache()
+        start = time.perf_counter()
+        score([tweet])
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _throughput(score: Callable[[list[str]], Any], tweets: list[str], batch: int) -> float:
+    """Tweets per second over ``tweets`` scored ``batch`` at a time (cold tokeniser cache)."""
+    busy = 0.0
+    for i in range(0, len(tweets), batch):
+        chunk = tweets[i : i + batch]
+        cold_cache()
+        start = time.perf_counter()
+        score(chunk)
+        busy += time.perf_counter() - start
+    return len(tweets) / busy
+
+
+def _measure(name: str, score: Callable, tweets: list[str], calls: int, n_batch: int) -> dict:
+    score(take(tweets, 8))  # warm-up: first-call graph building is the cold-start benchmark's job
+    for batch in BATCHES:
+        score(take(tweets, batch))
+    single = stats.latency(_single_calls(score, take(tweets, calls, start=1000)))
+    rates = {b: _throughput(score, take(tweets, n_batch, start=5000), b) for b in BATCHES}
+    print(
+        f"  {name:14s} batch 1: p50 {single['p50_ms']:8.3f} ms  p99 {single['p99_ms']:8.3f} ms"
+        f"  ({single['n']} calls) | "
+        + "  ".join(f"batch {b}: {r:9,.0f}/s" for b, r in rates.items())
+    )
+    return {"single": single, "tweets_per_s": rates}
+
+
+def _breakdown(scorer: Scorer, tweets: list[str]) -> dict:
+    """Where a 1,000-tweet batch spends its time: normalisation vs the ONNX run."""
+    cold_cache()
+    start = time.perf_counter()
+    tokens = [tokenise(t) for t in tweets]
+    tokenise_s = time.perf_counter() - start
+    ids = scorer.vocab.encode(tokens, scorer.card.max_len).ids
+    start = time.perf_counter()
+    for i in range(0, len(ids), 1000):
+        scorer.run(ids[i : i + 1000])
+    onnx_s = time.perf_counter() - start
+    out = {"tokenise_per_s": len(tweets) / tokenise_s, "onnx_run_per_s": len(tweets) / onnx_s}
+    print(
+        f"  where the time goes: normalise+tokenise {out['tokenise_per_s']:,.0f} tweets/s, "
+        f"ONNX run alone {out['onnx_run_per_s']:,.0f} tweets/s (batches of 1,000)"
+    )
+    return out
+
+
+def run(quick: bool = False) -> dict:
+    calls, keras_calls, n_batch = (300, 50, 2000) if quick else (3000, 300, 10_000)
+    tweets = load_tweets()
+    scorer = Scorer.from_dir(get_settings().model_dir)
+    keras_file = keras_twin.require_keras_model(scorer.card)
+    print(f"scoring: {len(tweets):,} distinct real tweets, model {scorer.model_version}")
+    results: dict[str, Any] = {"model_version": scorer.model_version, "tweets": len(tweets)}
+    results["onnx"] = _measure("onnx (service)", scorer.predict, tweets, calls, n_batch)
+    results["breakdown"] = _breakdown(scorer, take(tweets, n_batch, start=5000))
+
+    model = keras_twin.load_keras(keras_file)
+    ids = scorer.encode(take(tweets, 2000)).ids
+    results["parity"] = keras_twin.check_same_model(model, scorer.run(ids), ids)
+    print(
+        f"  same model: Keras vs ONNX max |diff| {results['parity']['max_abs_diff']:.1e}, "
+        f"same labels on {results['parity']['rows']:,} tweets"
+    )
+
+    def keras_predict(texts: list[str]) -> np.ndarray:
+        return model.predict(scorer.encode(texts).ids, verbose=0)
+
+    def keras_call(texts: list[str]) -> np.ndarray:
+        return np.asarray(model(scorer.encode(texts).ids, training=False))
+
+    results["keras_predict"] = _measure(
+        "keras predict", keras_predict, tweets, keras_calls, n_batch
+    )
+    results["keras_call"] = _measure("keras call", keras_call, tweets, keras_calls, n_batch)
+    results["ratios"] = _ratios(results)
+    return results
+
+
+def _ratios(r: dict) -> dict:
+    onnx = r["onnx"]
+    out = {}
+    for other in ("keras_predict", "keras_call"):
+        out[other] = {
+            "p50": stats.ratio(r[other]["single"]["p50_ms"], onnx["single"]["p50_ms"]),
+            "p99": stats.ratio(r[other]["single"]["p99_ms"], onnx["single"]["p99_ms"]),
+            **{
+                f"batch_{b}": stats.ratio(onnx["tweets_per_s"][b], r[other]["tweets_per_s"][b])
+                for b in BATCHES
+            },
+        }
+        print(
+            f"  onnx vs {other}: batch 1 p50 {out[other]['p50']:.0f}x faster, "
+            f"p99 {out[other]['p99']:.0f}x; "
+            + ", ".join(f"batch {b} {out[other][f'batch_{b}']:.1f}x" for b in BATCHES)
+        )
+    return out
