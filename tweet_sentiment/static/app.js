@@ -38,9 +38,10 @@ function tokenColour(contribution) {
 }
 
 function renderTweet(node, prediction) {
+  $(".original", node).textContent = prediction.text;
   const tweet = $(".tweet", node);
   if (!prediction.explanation || prediction.explanation.length === 0) {
-    tweet.textContent = prediction.text;
+    tweet.remove();
     return;
   }
   for (const { token, contribution } of prediction.explanation) {
