@@ -120,7 +120,7 @@ def _write(batch: list[str], probs: np.ndarray, labels: list[str], out: TextIO) 
     lines = [
         dumps(
             {"text": text, "label": labels[b], "scores": dict(zip(labels, row, strict=True))},
-            ensure_ascii=False,
+            ensure_ascii=True,  # no raw U+2028/U+0085 that str.splitlines() would split on
         )
         for text, b, row in zip(batch, best.tolist(), rows, strict=True)
     ]
