@@ -1,0 +1,185 @@
+"""Fixtures of the resilience tests: storage that can be stopped and restarted, and a telemetry
+ingestion endpoint that can be told to fail.
+
+They build on the shared fixtures of tests/conftest.py (Azurite binary, free ports, polling,
+uvicorn in a thread, the ingestion stand-in) instead of copying them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import (
+    AZURITE_BLOB,
+    REPO_ROOT,
+    Azurite,
+    IngestionStandIn,
+    free_port,
+    telemetry_env,
+    wait_until,
+)
+
+
+class RestartableAzurite(Azurite):
+    """A real Azurite blob service this test may stop and start again on the same port and data
+    directory (the session-wide ``azurite`` fixture must never be stopped: others share it)."""
+
+    def __init__(self, location: Path) -> None:
+        super().__init__(free_port(), None, location)  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        log = open(self.location / "azurite.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(AZURITE_BLOB), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
+             "--location", str(self.location), "--skipApiVersionCheck", "--disableTelemetry",
+             "--silent"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        wait_until(lambda: socket.create_connection(("127.0.0.1", self.port), 0.2), 30, "Azurite")
+
+    def stop(self) -> None:
+        """Graceful stop (SIGTERM), as a restarted storage service would be."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+    def is_down(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return False
+        except OSError:
+            return True
+
+
+@pytest.fixture
+def restartable_azurite(tmp_path: Path) -> Iterator[RestartableAzurite]:
+    if not AZURITE_BLOB.exists():
+        pytest.fail(f"{AZURITE_BLOB} missing: run `npm ci` (make test does it)")
+    location = tmp_path / "azurite"
+    location.mkdir()
+    storage = RestartableAzurite(location)
+    storage.start()
+    try:
+        yield storage
+    finally:
+        storage.stop()
+
+
+class FaultyIngestion(IngestionStandIn):
+    """The ingestion stand-in, switchable at run time between ``ok``, ``error`` (HTTP 500),
+    ``slow`` (answers after :attr:`delay` seconds) and ``down`` (socket closed)."""
+
+    def __init__(self, delay: float = 8.0) -> None:
+        self.mode = "ok"
+        self.delay = delay
+        self.hits = {"ok": 0, "error": 0, "slow": 0}
+        super().__init__()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stand_in = self
+        healthy = super()._handler()
+
+        class Handler(healthy):  # type: ignore[misc, valid-type]
+            def do_POST(self) -> None:
+                mode = stand_in.mode
+                with stand_in._lock:
+                    stand_in.hits[mode] = stand_in.hits.get(mode, 0) + 1
+                if mode == "ok":
+                    return super().do_POST()
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if mode == "slow":
+                    time.sleep(stand_in.delay)
+                reply = json.dumps({"error": "ingestion failure (test)"}).encode()
+                self.send_response(500 if mode == "error" else 200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        return Handler
+
+    def go_down(self) -> None:
+        """Close the listening socket: the exporter now gets 'connection refused'."""
+        self.mode = "down"
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __exit__(self, *_: object) -> None:
+        if self.mode != "down":
+            super().__exit__()
+
+
+@pytest.fixture
+def faulty_ingestion() -> Iterator[FaultyIngestion]:
+    with FaultyIngestion() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def server_with_faulty_telemetry(
+    model_dir: Path, faulty_ingestion: FaultyIngestion, tmp_path: Path
+) -> Iterator[str]:
+    """`python -m tweet_sentiment serve` in a subprocess, telemetry to the faulty stand-in."""
+    port = free_port()
+    env = {**os.environ, **telemetry_env(faulty_ingestion.connection_string, tmp_path),
+           "MODEL_DIR": str(model_dir)}  # fmt: skip
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tweet_sentiment", "serve", "--port", str(port)],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: httpx.get(f"{url}/api/health", timeout=1).status_code == 200, 60,
+                   "the server with telemetry")  # fmt: skip
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def run_threads(target: Callable[[int], Any], count: int) -> list:
+    """Run ``target(i)`` in ``count`` threads at once; their results, in order."""
+    results: list = [None] * count
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except BaseException as error:  # surfaced below, with the thread's own traceback
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    if errors:
+        raise errors[0]
+    return results

@@ -1,0 +1,183 @@
+"""Feedback is never lost, never duplicated, and never acknowledged unless stored.
+
+Real server (uvicorn on 127.0.0.1), real Azurite, concurrent clients. A 201 is a promise that the
+document is in Blob Storage: every test below checks the promise against the container itself.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import httpx
+
+from tests.conftest import serve_in_thread, wait_until
+from tests.resilience.conftest import run_threads
+from tweet_sentiment.api import create_app
+from tweet_sentiment.config import Settings
+
+CLIENTS, PER_CLIENT = 8, 25
+
+
+def feedback_body(labels: list[str], client: int, i: int) -> dict:
+    """A distinct, checkable feedback: its prediction_id says who sent it."""
+    predicted = labels[(client + i) % len(labels)]
+    body = {
+        "text": f"client {client} feedback {i}: bag lost again 😡 #fail",
+        "predicted_label": predicted,
+        "is_correct": i % 3 == 0,
+        "prediction_id": f"c{client}-f{i}-{uuid.uuid4().hex[:8]}",
+    }
+    if not body["is_correct"]:
+        body["correct_label"] = labels[(client + i + 1) % len(labels)]
+    return body
+
+
+def stored_documents(container) -> dict[str, dict]:
+    return {
+        blob.name: json.loads(container.download_blob(blob.name).readall())
+        for blob in container.list_blobs()
+    }
+
+
+def assert_stored_as_sent(body: dict, answer: dict, document: dict) -> None:
+    assert document["feedback_id"] == answer["feedback_id"]
+    for field in ("text", "predicted_label", "is_correct", "prediction_id"):
+        assert document[field] == body[field], (field, body, document)
+    assert document["correct_label"] == body.get("correct_label", body["predicted_label"])
+
+
+def test_concurrent_clients_every_feedback_stored_exactly_once(azurite, app_settings):
+    settings = app_settings.with_(feedback_container=f"durable-{uuid.uuid4().hex[:8]}")
+    with serve_in_thread(create_app(settings)) as url:
+        labels = httpx.get(f"{url}/api/model").json()["labels"]
+
+        def client(c: int) -> list[tuple[dict, int, dict]]:
+            sent = []
+            with httpx.Client(base_url=url, timeout=30) as http:
+                for i in range(PER_CLIENT):
+                    body = feedback_body(labels, c, i)
+                    response = http.post("/api/feedback", json=body)
+                    sent.append((body, response.status_code, response.json()))
+            return sent
+
+        sent = [item for items in run_threads(client, CLIENTS) for item in items]
+
+    assert [status for _, status, _ in sent] == [201] * (CLIENTS * PER_CLIENT)
+    answered = {answer["blob_name"]: (body, answer) for body, _, answer in sent}
+    assert len(answered) == CLIENTS * PER_CLIENT, "two feedbacks were given the same blob"
+    documents = stored_documents(azurite.container(settings.feedback_container))
+    assert set(documents) == set(answered), "blobs lost or extra blobs written"
+    ids = [d["prediction_id"] for d in documents.values()]
+    assert len(set(ids)) == len(ids) == CLIENTS * PER_CLIENT, "a feedback was stored twice"
+    for name, document in documents.items():
+        assert_stored_as_sent(*answered[name], document)
+
+
+def post_feedback(url: str, body: dict) -> tuple[int, dict]:
+    response = httpx.post(f"{url}/api/feedback", json=body, timeout=30)
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    return response.status_code, response.json()
+
+
+def test_storage_outage_503_scoring_continues_writes_resume(restartable_azurite, model_dir):
+    storage = restartable_azurite
+    settings = Settings(
+        model_dir=model_dir,
+        storage_connection_string=storage.connection_string,
+        feedback_container="outage",
+        storage_timeout_seconds=2,
+    )
+    tweet = {"text": "@AirParadis delayed 3 hours, no info, great job"}
+    with serve_in_thread(create_app(settings)) as url:
+        labels = httpx.get(f"{url}/api/model").json()["labels"]
+        scores_before = httpx.post(f"{url}/api/predict", json=tweet).json()["predictions"][0]
+        before = [(b, *post_feedback(url, b)) for b in (feedback_body(labels, 0, i)
+                                                        for i in range(5))]  # fmt: skip
+        assert [s for _, s, _ in before] == [201] * 5
+
+        storage.stop()
+        assert storage.is_down()
+
+        def during(c: int) -> list[tuple[int, dict, float]]:
+            out = []
+            for i in range(4):
+                start = time.perf_counter()
+                status, answer = post_feedback(url, feedback_body(labels, 100 + c, i))
+                out.append((status, answer, time.perf_counter() - start))
+            return out
+
+        outage = [item for items in run_threads(during, 4) for item in items]
+        for status, answer, seconds in outage:
+            assert status == 503, answer
+            assert answer["error"] == "storage_unavailable"
+            assert "not saved" in answer["message"].lower()
+            assert seconds < 15, "a dead storage must give a prompt 503"
+        for _ in range(20):  # scoring does not need storage
+            response = httpx.post(f"{url}/api/predict", json=tweet)
+            assert response.status_code == 200
+            assert response.json()["predictions"][0]["scores"] == scores_before["scores"]
+        assert httpx.get(f"{url}/api/health").json()["status"] == "ok"
+
+        storage.start()
+        after = [(b, *post_feedback(url, b)) for b in (feedback_body(labels, 200, i)
+                                                       for i in range(5))]  # fmt: skip
+        assert [s for _, s, _ in after] == [201] * 5, after
+
+    documents = stored_documents(storage.container("outage"))
+    acknowledged = {answer["blob_name"]: (body, answer) for body, _, answer in before + after}
+    assert set(documents) == set(acknowledged), "the outage lost or invented feedback"
+    for name, document in documents.items():
+        assert_stored_as_sent(*acknowledged[name], document)
+
+
+def test_storage_stopped_mid_stream_no_2xx_without_a_blob(restartable_azurite, model_dir):
+    """Clients keep posting while storage stops and comes back: every 201 is a stored blob."""
+    storage = restartable_azurite
+    settings = Settings(
+        model_dir=model_dir,
+        storage_connection_string=storage.connection_string,
+        feedback_container="midstream",
+        storage_timeout_seconds=2,
+    )
+    stop = threading.Event()
+    with serve_in_thread(create_app(settings)) as url:
+        labels = httpx.get(f"{url}/api/model").json()["labels"]
+
+        def client(c: int) -> list[tuple[dict, int, dict]]:
+            sent, i = [], 0
+            while not stop.is_set():
+                body = feedback_body(labels, c, i)
+                sent.append((body, *post_feedback(url, body)))
+                i += 1
+            return sent
+
+        results: list = []
+        runner = threading.Thread(target=lambda: results.extend(run_threads(client, 4)))
+        runner.start()
+        wait_until(lambda: len(stored_names(storage)) >= 10, 30, "feedback before the outage")
+        storage.stop()
+        time.sleep(3)
+        storage.start()
+        wait_until(lambda: len(stored_names(storage)) >= 20, 60, "feedback after the restart")
+        stop.set()
+        runner.join(60)
+
+    sent = [item for items in results for item in items]
+    statuses = {status for _, status, _ in sent}
+    assert statuses <= {201, 503}, statuses
+    assert 503 in statuses, "the outage was not observed: the test proved nothing"
+    acknowledged = {answer["blob_name"]: (body, answer) for body, s, answer in sent if s == 201}
+    documents = stored_documents(storage.container("midstream"))
+    missing = set(acknowledged) - set(documents)
+    assert not missing, f"{len(missing)} feedbacks answered 201 but not stored"
+    for name in acknowledged:
+        assert_stored_as_sent(*acknowledged[name], documents[name])
+    by_id = [d["prediction_id"] for d in documents.values()]
+    assert len(by_id) == len(set(by_id)), "a feedback was stored twice"
+
+
+def stored_names(storage) -> set[str]:
+    return {blob.name for blob in storage.container("midstream").list_blobs()}
