@@ -442,4 +442,11 @@ def _plain(e: dict) -> dict:
         msg = "unknown field"
     elif e.get("type") == "model_attributes_type":
         msg = "body must be a JSON object"
-    return {"loc": list(e.get("loc", ())), "msg": msg, "type": e.get("type", "")}
+    loc = [_short(part) for part in e.get("loc", ())]  # an unknown key can be 100 KB long
+    return {"loc": loc, "msg": msg, "type": e.get("type", "")}
+
+
+def _short(part: object, limit: int = 80) -> object:
+    if isinstance(part, str) and len(part) > limit:
+        return f"{part[:limit]}... ({len(part)} characters)"
+    return part
