@@ -4,7 +4,8 @@ Each variant runs in a fresh interpreter (`subprocess`), so nothing is cached in
 the clock starts just before the process is spawned and stops when the child prints that its first
 tweet is scored (both sides read the same wall clock). Runs are interleaved and repeated; the
 median is reported. The peak resident memory of each child (its ``ru_maxrss``) is reported too:
-it is what an instance needs for the model alone.
+it is what an instance needs for the model alone. (VmHWM from /proc: ``ru_maxrss`` would be
+inherited from this parent process across fork/exec.)
 
 - ``onnx_scorer``: import the scorer, load model.onnx + vocab + card, score one tweet;
 - ``function_app``: what the Functions worker does: import `function_app`, first
@@ -30,9 +31,10 @@ from tweet_sentiment.config import get_settings
 
 TWEET = "@AirParadis my flight was delayed 5 hours and nobody told us anything"
 _END = """
-import json, resource, sys, time
-print(json.dumps({"done": time.time(), "label": str(label),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+import json, sys, time
+done = time.time()
+peak = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+print(json.dumps({"done": done, "label": str(label), "rss_mb": int(peak) / 1024,
                   "tensorflow_loaded": "tensorflow" in sys.modules}))
 """
 PROBES = {
