@@ -22,7 +22,7 @@ $(VENV)/.transformer: $(VENV)/.dev requirements-transformer.txt
 	$(BIN)/pip install -q -r requirements-transformer.txt
 	touch $@
 
-node_modules/.bin/azurite: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -30,10 +30,10 @@ node_modules/.bin/azurite: package.json package-lock.json
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium
 
-run: $(VENV)/.serve node_modules/.bin/azurite
+run: $(VENV)/.serve node_modules/.installed
 	bash scripts/run-local.sh
 
-test: $(VENV)/.dev node_modules/.bin/azurite /usr/bin/chromium
+test: $(VENV)/.dev node_modules/.installed /usr/bin/chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
