@@ -136,6 +136,7 @@ def run(quick: bool = False) -> dict:
             r |= {"tweets_per_request": size, "concurrency": concurrency}
             r["requests_per_s"] = r["requests"] / r["seconds"]
             r["tweets_per_s"] = r["requests_per_s"] * size
+            r["memory_after"] = memory_mb(pid)
             results[name] = r
             lat = r["latency"]
             print(
@@ -143,7 +144,8 @@ def run(quick: bool = False) -> dict:
                 f"{r['seconds']:5.1f} s = {r['requests_per_s']:7,.0f} req/s, "
                 f"{r['tweets_per_s']:7,.0f} tweets/s; p50 {lat['p50_ms']:7.1f} ms "
                 f"p95 {lat['p95_ms']:7.1f} ms p99 {lat['p99_ms']:7.1f} ms; "
-                f"errors {sum(r['errors'].values())} {r['errors'] or ''}"
+                f"errors {sum(r['errors'].values())} {r['errors'] or ''}; "
+                f"server RSS {r['memory_after']['rss_mb']:.0f} MB"
             )
         results["memory_after"] = memory_mb(pid)
     idle, m = results["memory_idle"], results["memory_after"]

@@ -105,6 +105,10 @@ def _sizing(r: dict) -> list[str]:
     batched = http["batch_32"]["tweets_per_s"]
     peak = max(http["memory_after"]["peak_rss_mb"], r["cold-start"]["function_app"]["rss_mb"])
     memory = next((mb for mb in INSTANCE_MB if mb >= 2 * peak), INSTANCE_MB[-1])
+    grown = (
+        http["batch_1000"]["memory_after"]["rss_mb"] - http["batch_32"]["memory_after"]["rss_mb"]
+    )
+    per_batch = max(grown, 0) / http["batch_1000"]["concurrency"]
     lines = [
         f"Capacity of one instance, measured above (one uvicorn worker, {r['machine']['cores']} "
         f"shared cores): **{_fmt(single)} single-tweet requests/s** and **{_fmt(batched)} "
@@ -127,6 +131,14 @@ def _sizing(r: dict) -> list[str]:
         f"its first tweet. With 2x headroom the smallest Flex Consumption instance that fits is "
         f"**{memory} MB** (sizes: {', '.join(map(str, INSTANCE_MB))} MB; `infra/` defaults to "
         "2048 MB, `instanceMemoryMB`).",
+        "",
+        f"Memory grows with concurrent large batches, not with request count: single tweets and "
+        f"batches of 32 left the server at {_fmt(http['batch_32']['memory_after']['rss_mb'])} "
+        f"MB; {http['batch_1000']['concurrency']} concurrent 1,000-tweet batches took it to "
+        f"{_fmt(http['batch_1000']['memory_after']['rss_mb'])} MB, about **{_fmt(per_batch)} MB "
+        "per concurrent full batch** (onnxruntime keeps its memory arena at the size of the "
+        "largest batch it has run). Cap the per-instance HTTP concurrency so that "
+        "concurrency x that figure fits the instance.",
     ]
     return lines
 
@@ -171,7 +183,7 @@ def render(r: dict) -> str:
         "before every timed call. Batch 1: "
         f"{_fmt(s['onnx']['single']['n'])} calls for onnxruntime, "
         f"{_fmt(s['keras_predict']['single']['n'])} for each Keras path; batches: tweets per "
-        "second over 10,000 tweets.",
+        f"second over {_fmt(s['batch_tweets'])} tweets.",
         "",
         *_scoring(s),
         "",
@@ -220,13 +232,15 @@ def render(r: dict) -> str:
         f"({http['seconds_per_scenario']:.0f} s or {_fmt(http['max_requests'])} requests per "
         "scenario, each request with different real tweets):",
         "",
-        "| scenario | connections | requests | req/s | tweets/s | p50 | p95 | p99 | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | connections | requests | req/s | tweets/s | p50 | p95 | p99 | errors | "
+        "server RSS after |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *(
             f"| {n} | {http[n]['concurrency']} | {_fmt(http[n]['requests'])} | "
             f"{_fmt(http[n]['requests_per_s'])} | {_fmt(http[n]['tweets_per_s'])} | "
             f"{http[n]['latency']['p50_ms']:.1f} ms | {http[n]['latency']['p95_ms']:.1f} ms | "
-            f"{http[n]['latency']['p99_ms']:.1f} ms | {sum(http[n]['errors'].values())} |"
+            f"{http[n]['latency']['p99_ms']:.1f} ms | {sum(http[n]['errors'].values())} | "
+            f"{_fmt(http[n]['memory_after']['rss_mb'])} MB |"
             for n in ("single", "batch_32", "batch_1000")
         ),
         "",

@@ -92,7 +92,11 @@ def run(quick: bool = False) -> dict:
     scorer = Scorer.from_dir(get_settings().model_dir)
     keras_file = keras_twin.require_keras_model(scorer.card)
     print(f"scoring: {len(tweets):,} distinct real tweets, model {scorer.model_version}")
-    results: dict[str, Any] = {"model_version": scorer.model_version, "tweets": len(tweets)}
+    results: dict[str, Any] = {
+        "model_version": scorer.model_version,
+        "tweets": len(tweets),
+        "batch_tweets": n_batch,
+    }
     results["onnx"] = _measure("onnx (service)", scorer.predict, tweets, calls, n_batch)
     results["breakdown"] = _breakdown(scorer, take(tweets, n_batch, start=5000))
 
