@@ -89,7 +89,7 @@ class FaultyIngestion(IngestionStandIn):
     """The ingestion stand-in, switchable at run time between ``ok``, ``error`` (HTTP 500),
     ``slow`` (answers after :attr:`delay` seconds) and ``down`` (socket closed)."""
 
-    def __init__(self, delay: float = 8.0) -> None:
+    def __init__(self, delay: float = 15.0) -> None:
         self.mode = "ok"
         self.delay = delay
         self.hits = {"ok": 0, "error": 0, "slow": 0}
