@@ -22,8 +22,9 @@ from tweet_sentiment.artifacts import ModelCard
 
 PARITY_TOLERANCE = 1e-4  # the export's own check (training/export.py)
 HOW_TO_GET_IT = (
-    "`make train` (or `make train-quick` for a small model) trains the networks into "
-    "build/runs/<name>/model.keras and exports the best one to model_artifacts/"
+    "`make train` trains the networks into build/runs/<name>/model.keras and exports the best "
+    "one to model_artifacts/; for a few-minute check, `make train-quick` then "
+    "`MODEL_DIR=build/quick/model_artifacts TRAIN_WORK_DIR=build/quick python -m bench`"
 )
 
 

@@ -1,5 +1,5 @@
 """Telemetry never slows or breaks an answer: the ingestion endpoint answering 500, answering
-after 8 seconds, or gone altogether leaves scoring latency and answers as they were.
+after 15 seconds, or gone altogether leaves scoring latency and answers as they were.
 
 One real server process (`python -m tweet_sentiment serve`, the real azure-monitor exporter
 flushing every ~0.2 s) whose ingestion endpoint is a local stand-in switched between modes while
