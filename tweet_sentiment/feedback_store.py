@@ -80,6 +80,10 @@ class FeedbackStore:
         try:
             self._ensure_container()
             self._upload(name, data)
+        except ResourceExistsError:
+            # The name holds a fresh uuid4, so the blob is ours: an earlier attempt of this write
+            # was stored but its answer was lost, and the client's retry met it. Stored = success.
+            self._guarded(lambda: self._confirm(name, data))
         except ResourceNotFoundError:
             # Container deleted behind our back: create it again, write once more.
             self._container_ready = False
@@ -102,6 +106,10 @@ class FeedbackStore:
             overwrite=False,
             content_settings=ContentSettings(content_type="application/json; charset=utf-8"),
         )
+
+    def _confirm(self, name: str, data: bytes) -> None:
+        if self.container.download_blob(name).readall() != data:
+            raise StorageUnavailable(f"blob {name} exists with other content")
 
     def _ensure_container(self) -> None:
         if self._container_ready:
