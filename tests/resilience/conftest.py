@@ -7,6 +7,7 @@ uvicorn in a thread, the ingestion stand-in) instead of copying them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -183,3 +184,43 @@ def run_threads(target: Callable[[int], Any], count: int) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+class AnswerLosingProxy:
+    """A TCP proxy in front of Azurite that can hold back the next answer longer than the client
+    waits: the write reaches storage but its answer is lost (a read timeout), and the storage
+    client retries the same write. Real networks do this; Azurite alone never does."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.hold_next = 0.0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:
+                return
+            for src, dst, answers in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(target=self._pipe, args=(src, dst, answers), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, answers: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if answers and self.hold_next:
+                    delay, self.hold_next = self.hold_next, 0.0
+                    time.sleep(delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()

@@ -14,9 +14,9 @@ import uuid
 import httpx
 
 from tests.conftest import serve_in_thread, wait_until
-from tests.resilience.conftest import run_threads
+from tests.resilience.conftest import AnswerLosingProxy, run_threads
 from tweet_sentiment.api import create_app
-from tweet_sentiment.config import Settings
+from tweet_sentiment.config import Settings, azurite_connection_string
 
 CLIENTS, PER_CLIENT = 8, 25
 
@@ -181,3 +181,31 @@ def test_storage_stopped_mid_stream_no_2xx_without_a_blob(restartable_azurite, m
 
 def stored_names(storage) -> set[str]:
     return {blob.name for blob in storage.container("midstream").list_blobs()}
+
+
+def test_lost_storage_answer_then_retry_is_one_stored_feedback_and_a_201(azurite, model_dir):
+    """The upload reaches storage but its answer is lost; the storage client retries the same
+    write and storage says "already exists". That blob is ours (the name holds a fresh uuid4):
+    the feedback IS stored, so the answer must be a 201, not a 503 telling the user to send it
+    again (which would store it twice)."""
+    proxy = AnswerLosingProxy(azurite.port)
+    settings = Settings(
+        model_dir=model_dir,
+        storage_connection_string=azurite_connection_string(port=proxy.port),
+        feedback_container=f"lost-answer-{uuid.uuid4().hex[:8]}",
+        storage_timeout_seconds=1,
+    )
+    try:
+        with serve_in_thread(create_app(settings)) as url:
+            labels = httpx.get(f"{url}/api/model").json()["labels"]
+            assert post_feedback(url, feedback_body(labels, 0, 0))[0] == 201  # container ready
+            body = feedback_body(labels, 0, 1)
+            proxy.hold_next = 3.0  # > the 1 s read timeout: the client gives up, then retries
+            status, answer = post_feedback(url, body)
+    finally:
+        proxy.close()
+    documents = stored_documents(azurite.container(settings.feedback_container))
+    mine = [d for d in documents.values() if d["prediction_id"] == body["prediction_id"]]
+    assert len(mine) == 1, "the write reached storage exactly once"
+    assert status == 201, f"stored, yet answered {status}: {answer}"
+    assert_stored_as_sent(body, answer, documents[answer["blob_name"]])
