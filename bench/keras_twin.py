@@ -70,3 +70,11 @@ def check_same_model(model: Any, onnx_probs: np.ndarray, ids: np.ndarray) -> dic
             f"together ({HOW_TO_GET_IT})"
         )
     return result
+
+
+def compiled_call(model: Any, max_len: int) -> Any:
+    """``model(ids)`` as one TensorFlow graph, traced once for any batch size."""
+    import tensorflow as tf
+
+    signature = [tf.TensorSpec((None, max_len), tf.int32)]
+    return tf.function(lambda ids: model(ids, training=False), input_signature=signature)

@@ -69,7 +69,8 @@ def _scoring(s: dict) -> list[str]:
     names = {
         "onnx": "service (onnxruntime, `Scorer.predict`)",
         "keras_predict": "Keras `model.predict`",
-        "keras_call": "Keras `model(x)` direct call",
+        "keras_call": "Keras `model(x)` direct call (eager)",
+        "keras_graph": "Keras `model(x)` compiled with `tf.function`",
     }
     lines = [
         "| path | batch 1 p50 | batch 1 p99 | batch 32 | batch 256 | batch 1,000 |",
@@ -90,7 +91,7 @@ def _scoring(s: dict) -> list[str]:
         "batch 256 | batch 1,000 |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for other in ("keras_predict", "keras_call"):
+    for other in ("keras_predict", "keras_call", "keras_graph"):
         q = s["ratios"][other]
         lines.append(
             f"| {names[other]} | {q['p50']:.0f}x | {q['p99']:.0f}x | {q['batch_32']:.1f}x | "
@@ -182,14 +183,24 @@ def render(r: dict) -> str:
         "Tokenisation (the shared normaliser) is included in every path, and its cache is emptied "
         "before every timed call. Batch 1: "
         f"{_fmt(s['onnx']['single']['n'])} calls for onnxruntime, "
-        f"{_fmt(s['keras_predict']['single']['n'])} for each Keras path; batches: tweets per "
-        f"second over {_fmt(s['batch_tweets'])} tweets.",
+        f"{_fmt(s['keras_predict']['single']['n'])} for `predict` and the eager call, "
+        f"{_fmt(s['keras_graph']['single']['n'])} for the compiled call; batches: tweets per "
+        f"second over {_fmt(s['batch_tweets'])} tweets. The same trained network runs in every "
+        "path; the differences are the runtimes' overheads and kernels.",
         "",
         *_scoring(s),
         "",
         f"Where the service's time goes (batches of 1,000): normalisation + tokenisation "
         f"{_fmt(s['breakdown']['tokenise_per_s'])} tweets/s, the ONNX run alone "
-        f"{_fmt(s['breakdown']['onnx_run_per_s'])} tweets/s.",
+        f"{_fmt(s['breakdown']['onnx_run_per_s'])} tweets/s with the service's "
+        f"{s['breakdown']['onnx_threads']} intra-op threads and "
+        f"{_fmt(s['breakdown']['onnx_run_1_thread_per_s'])} tweets/s with one"
+        + (
+            " (faster with one: onnxruntime's spinning worker threads lose when another "
+            "process holds a core)."
+            if s["breakdown"]["onnx_run_1_thread_per_s"] > s["breakdown"]["onnx_run_per_s"]
+            else "."
+        ),
         "",
         f"Command-line scorer, `python -m tweet_sentiment score FILE`: {_fmt(cli['tweets'])} "
         f"tweets ({_fmt(cli['distinct'])} distinct) in {cli['median_s']:.2f} s (median of "
