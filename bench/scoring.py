@@ -1,6 +1,6 @@
 """Benchmark 1: scoring speed, one process, one run, same model, same tweets.
 
-Three ways to score a tweet, tokenisation included in all of them (the same
+Four ways to score a tweet, tokenisation included in all of them (the same
 `Scorer.encode`: the shared normaliser + the model's vocabulary):
 
 - ``onnx``: the service's own call, ``Scorer.predict`` (what `POST /api/predict` runs);
