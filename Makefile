@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint train train-quick train-transformer bench mlflow-ui clean
+.PHONY: run test lint train train-quick train-transformer retrain bench mlflow-ui clean
 
 $(VENV)/.serve: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ train-quick: $(VENV)/.dev
 
 train-transformer: $(VENV)/.transformer
 	$(BIN)/python -m training.pipeline --with-transformer $(ARGS)
+
+# Fine-tune the champion on the stored feedback; promote it only if better (docs/feedback-loop.md).
+retrain: $(VENV)/.dev
+	$(BIN)/python -m training.retrain $(ARGS)
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
