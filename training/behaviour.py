@@ -33,6 +33,17 @@ EXPECTED: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
+        # A model corrected on "no complaints" / "not bad" must not learn that "not" is praise.
+        "negated praise stays negative",
+        [
+            ("@jetblue not good enough", "negative"),
+            ("@united not happy with the service today", "negative"),
+            ("@delta the crew was not helpful at all", "negative"),
+            ("@americanair not impressed, seat was broken", "negative"),
+            ("@usairways not worth the money", "negative"),
+        ],
+    ),
+    (
         "plain questions are neutral",
         [
             ("@united what time does the gate open for flight 1234?", "neutral"),

@@ -41,7 +41,7 @@ def class_balance(data: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
     for i, total in enumerate(table.sum(axis=1)):
         ax.text(1.01, i, f"n={total}", va="center", fontsize=8)
     ax.set(xlabel="share of tweets", ylabel="", title="Class balance per topic", xlim=(0, 1.15))
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(labels), fontsize=8)
     _save(path)
     return table
 
@@ -161,6 +161,11 @@ def write_report(data, meta, balance, counts, tops, cover, figures: Path, out: P
         f"![top words]({rel}/top_words.png)",
         "",
         *[f"- **{label}**: {', '.join(words)}" for label, words in tops.items()],
+        "",
+        "Each source study labelled its own question: in the Deflategate tweets 'positive' often "
+        "means agreeing that the Patriots cheated (hence 'cheaters' among positive words), and "
+        "airline complaints are sometimes labelled neutral. This label noise caps every model; "
+        "the annotators' `confidence` is used to drop the least agreed train rows.",
         "",
         "## Vocabulary coverage by GloVe 6B 50d",
         f"![coverage]({rel}/glove_coverage.png)",

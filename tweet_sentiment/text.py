@@ -26,7 +26,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "1"
+NORMALISER_VERSION = "2"
 
 PLACEHOLDERS = ("<url>", "<user>", "<num>", "<smile>", "<sad>", "<laugh>", "<heart>", "<wink>")
 
@@ -56,6 +56,8 @@ _CONTRACTION_NT = re.compile(r"\b(\w+)n't\b")
 _CONTRACTION = re.compile(r"\b(\w+)'(s|re|ll|ve|m|d)\b")
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"<[a-z]+>|n't|'(?:s|re|ll|ve|m|d)\b|[a-z0-9_]+|[!?]")
+_TOKEN_ALIASES = {"xd": "<laugh>", "8d": "<laugh>"}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _EMOJI_RANGE = re.compile("[\u2190-\u2bff\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]")
 
 
@@ -109,13 +111,21 @@ def tokenise(text: str) -> tuple[str, ...]:
     for pattern, placeholder in _EMOTICONS:
         text = pattern.sub(placeholder, text)
     if not text.isascii():
-        text = _fold_accents(_emoji_to_words(text))
-    text = text.lower().replace("\u2019", "'").replace("`", "'")
-    text = _NUMBER.sub(" <num> ", text)
+        # What is still not ASCII after folding can never be part of a token: make it a
+        # separator now, so numbers and words glued to it are found (and output is idempotent).
+        text = _fold_accents(_emoji_to_words(text)).replace("\u2019", "'").replace("\u2018", "'")
+        text = _NON_ASCII.sub(" ", text)
+    text = text.lower().replace("`", "'")
     text = _CONTRACTION_NT.sub(r"\1 n't", text)
     text = _CONTRACTION.sub(r"\1 '\2", text)
+    text = _NUMBER.sub(" <num> ", text)  # after the splits above, which create word boundaries
     text = _ELONGATED.sub(r"\1\1", text)
-    tokens = _TOKEN.findall(text)
+    # A number glued to something the patterns above could not see as a boundary ("0n't") only
+    # becomes its own token here: map it now, so normalising twice changes nothing.
+    # Same for the only emoticons made of token characters ("xD" glued to punctuation).
+    tokens = [
+        "<num>" if _NUMBER.fullmatch(t) else _TOKEN_ALIASES.get(t, t) for t in _TOKEN.findall(text)
+    ]
     return tuple(_dedupe_punctuation(tokens))
 
 
