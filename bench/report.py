@@ -100,6 +100,20 @@ def _scoring(s: dict) -> list[str]:
     return lines
 
 
+def _why_batches(s: dict) -> list[str]:
+    """What bounds in-process batch throughput, computed from this run's breakdown."""
+    b = s["breakdown"]
+    serial = 1 / (1 / b["tokenise_per_s"] + 1 / b["onnx_run_per_s"])
+    return [
+        f"In-process batches run normalisation ({_fmt(b['tokenise_per_s'])} tweets/s, one "
+        f"Python thread) then the ONNX run ({_fmt(b['onnx_run_per_s'])} tweets/s) one after "
+        f"the other, so `Scorer.predict` tops out near 1 / (1/{_fmt(b['tokenise_per_s'])} + "
+        f"1/{_fmt(b['onnx_run_per_s'])}) = **{_fmt(serial)} tweets/s** on this machine; "
+        "going past that needs the two to overlap (the CLI does) or a faster normaliser.",
+        "",
+    ]
+
+
 def _sizing(r: dict) -> list[str]:
     http = r["http"]
     single = http["single"]["requests_per_s"]
@@ -178,6 +192,7 @@ def render(r: dict) -> str:
             for name, value, ok in targets(r)
         ),
         "",
+        *_why_batches(s),
         "## 1. Scoring speed, one process, same model, same tweets",
         "",
         "Tokenisation (the shared normaliser) is included in every path, and its cache is emptied "
@@ -263,8 +278,8 @@ def render(r: dict) -> str:
         "machine; the load generator shared these cores with the server; rerun the HTTP "
         "scenario against a deployed instance before committing to a scale-out limit "
         "(`maximumInstanceCount`, 40 by default in `infra/`). The cold start above is the "
-        "Python process only: Azure adds the host's own start-up, which TensorFlow's 10x "
-        "larger package also slows down (more to download and unpack).",
+        "Python process only: Azure adds the host's own start-up, which TensorFlow's "
+        f"{size['ratio']:.0f}x larger package also slows down (more to download and unpack).",
         "",
         "## Rerun",
         "",
@@ -276,7 +291,8 @@ def render(r: dict) -> str:
         "",
         "The Keras twin is `build/runs/<architecture>/model.keras` (`TRAIN_WORK_DIR` moves it), "
         "written by `make train` together with the ONNX export; the bench refuses to compare if "
-        "it is not the same network as `model_artifacts/model.onnx`. Raw results of the last "
+        "it is not the same network as `model_artifacts/model.onnx` (this run's twin: "
+        f"`{s['keras_file']}`). Raw results of the last "
         "run: `build/bench/results.json`. Resilience evidence (feedback durability, storage and "
         "telemetry faults, hostile input, fuzzing) is in `tests/resilience/`, run by `make test`.",
         "",

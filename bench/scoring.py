@@ -109,6 +109,7 @@ def run(quick: bool = False) -> dict:
         "model_version": scorer.model_version,
         "tweets": len(tweets),
         "batch_tweets": n_batch,
+        "keras_file": str(keras_file),
     }
     results["onnx"] = _measure("onnx (service)", scorer.predict, tweets, calls, n_batch)
     results["breakdown"] = _breakdown(scorer, take(tweets, n_batch, start=5000))
