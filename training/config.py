@@ -39,17 +39,24 @@ class NeuralConfig:
     dense: int = 0  # width of an extra hidden layer, 0 for none
     learning_rate: float = 2e-3
     batch_size: int = 64
-    epochs: int = 12
-    patience: int = 3
+    epochs: int = 15
+    patience: int = 4
     trainable_embedding: bool = True
     embedding_dim: int = 50
+    # On a non-improving epoch: back to the best weights, learning rate x this (0: off). Chosen on
+    # validation: +0.003-0.004 macro-F1 for bilstm-glove and its u48 variant.
+    plateau_decay: float = 0.3
 
     @property
     def name(self) -> str:
-        extra = (
-            "" if self.units == 64 and self.dropout == 0.3 else f"-u{self.units}-d{self.dropout}"
-        )
-        return f"{self.cell}-{self.embedding}{extra}"
+        name = f"{self.cell}-{self.embedding}"
+        if (self.units, self.dropout) != (64, 0.3):
+            name += f"-u{self.units}-d{self.dropout}"
+        if self.dense:
+            name += f"-dense{self.dense}"
+        if self.plateau_decay != 0.3:
+            name += f"-decay{self.plateau_decay}"
+        return name
 
 
 @dataclass(frozen=True)
