@@ -1,73 +1,34 @@
-"""Behaviour checks: small, readable expectations any Air Paradis model should meet.
+"""Behaviour checks for the promotion rule: the champion's behaviour tests, run on any model.
 
-Why: aggregate metrics can hold while a model breaks something obvious (a retrain on skewed
-feedback may start calling every complaint neutral). Each check is a list of tweets with the label
-they must get (minimum functionality) or a pair of tweets that must get the same label
-(invariance: the airline's handle or a URL must not change the verdict). The promotion rule in
-``training.retrain`` refuses a candidate that fails a check the champion passes.
+Why: aggregate metrics can hold while a retrain breaks something obvious. The behaviour tests of
+the champion (``tests/model/test_champion_behaviour.py``: complaints negative, praise positive,
+negation and intensifiers move the scores, handles and links change nothing) are the shared
+definition; this module runs those same test functions, with their own parametrised cases, on a
+:class:`~tweet_sentiment.scorer.Scorer` (champion or candidate, both ONNX, as served), plus one
+check specific to learning from corrections: a model corrected on "no complaints" / "not bad" must
+not learn that "not" is praise. ``training.promotion`` refuses a candidate that fails a check the
+champion passes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+import inspect
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import numpy as np
+from tweet_sentiment.scorer import Scorer
 
-# (name, [(tweet, expected label)]): every tweet must get its label.
-EXPECTED: list[tuple[str, list[tuple[str, str]]]] = [
-    (
-        "clear complaints are negative",
-        [
-            ("@united worst airline ever, lost my luggage and nobody cares", "negative"),
-            ("@americanair flight cancelled again, this is a disaster", "negative"),
-            ("@usairways rude staff and a three hour delay. never again", "negative"),
-        ],
-    ),
-    (
-        "clear praise is positive",
-        [
-            ("@jetblue thank you so much, amazing crew and a great flight!", "positive"),
-            ("@southwestair love you guys, best service ever", "positive"),
-            ("@virginamerica awesome experience, thanks for the upgrade", "positive"),
-        ],
-    ),
-    (
-        # A model corrected on "no complaints" / "not bad" must not learn that "not" is praise.
-        "negated praise stays negative",
-        [
-            ("@jetblue not good enough", "negative"),
-            ("@united not happy with the service today", "negative"),
-            ("@delta the crew was not helpful at all", "negative"),
-            ("@americanair not impressed, seat was broken", "negative"),
-            ("@usairways not worth the money", "negative"),
-        ],
-    ),
-    (
-        "plain questions are neutral",
-        [
-            ("@united what time does the gate open for flight 1234?", "neutral"),
-            ("@jetblue do you fly from boston to austin in march?", "neutral"),
-        ],
-    ),
-]
+SHARED_TESTS = "tests.model.test_champion_behaviour"
 
-# (name, [(tweet, variant)]): both must get the same label.
-INVARIANT: list[tuple[str, list[tuple[str, str]]]] = [
-    (
-        "the airline handle does not change the verdict",
-        [
-            ("@united lost my bag again", "@jetblue lost my bag again"),
-            ("@delta thanks for the great service", "@southwestair thanks for the great service"),
-        ],
-    ),
-    (
-        "a link does not change the verdict",
-        [
-            ("@united worst delay ever", "@united worst delay ever http://t.co/abc"),
-            ("@jetblue lovely crew today", "@jetblue lovely crew today http://t.co/xyz"),
-        ],
-    ),
+# Loop-specific: every tweet must keep its label (none of them is ever in the test feedback).
+NEGATED_PRAISE = [
+    "@jetblue not good enough",
+    "@united not happy with the service today",
+    "@delta the crew was not helpful at all",
+    "@americanair not impressed, seat was broken",
+    "@usairways not worth the money",
 ]
 
 
@@ -78,23 +39,48 @@ class CheckResult:
     failures: list[str]
 
 
-def run(predict: Callable[[Sequence[str]], np.ndarray], labels: Sequence[str]) -> list[CheckResult]:
-    """Apply every check; ``predict`` maps tweets to [n, k] probabilities in ``labels`` order."""
+def _cases(function: Callable) -> Iterator[tuple[str, dict]]:
+    """(id, keyword arguments) of every parametrised case of a pytest test function."""
+    grids = []
+    for mark in getattr(function, "pytestmark", []):
+        if mark.name != "parametrize":
+            continue
+        names, values = mark.args[0], mark.args[1]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        rows = [v if len(names) > 1 else (v,) for v in values]
+        grids.append([dict(zip(names, row, strict=True)) for row in rows])
+    for combo in itertools.product(*grids):
+        kwargs = {k: v for part in combo for k, v in part.items()}
+        yield "-".join(str(v)[:40] for v in kwargs.values()), kwargs
+
+
+def shared_checks() -> list[tuple[str, Callable[[Scorer], None]]]:
+    """One callable per test case of the shared behaviour tests (raises AssertionError if bad)."""
+    module = importlib.import_module(SHARED_TESTS)
+    checks = []
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        if not name.startswith("test_") or function.__module__ != module.__name__:
+            continue
+        for case, kwargs in _cases(function):
+            label = f"{name}[{case}]" if case else name
+            checks.append((label, lambda s, f=function, kw=kwargs: f(scorer=s, **kw)))
+    return checks
+
+
+def _negated_praise(scorer: Scorer) -> None:
+    predictions = scorer.predict(NEGATED_PRAISE).predictions
+    wrong = [t for t, p in zip(NEGATED_PRAISE, predictions, strict=True) if p.label != "negative"]
+    assert not wrong, f"read as not negative: {wrong}"
+
+
+def run(scorer: Scorer) -> list[CheckResult]:
     results = []
-    for name, cases in EXPECTED:
-        got = [labels[i] for i in predict([t for t, _ in cases]).argmax(axis=1)]
-        failures = [f"{t!r}: {g} (expected {e})" for (t, e), g in zip(cases, got, strict=True)]
-        failures = [f for f, (_, e), g in zip(failures, cases, got, strict=True) if g != e]
-        results.append(CheckResult(name, not failures, failures))
-    for name, pairs in INVARIANT:
-        left = predict([a for a, _ in pairs]).argmax(axis=1)
-        right = predict([b for _, b in pairs]).argmax(axis=1)
-        failures = [
-            f"{a!r}: {labels[i]} but {b!r}: {labels[j]}"
-            for (a, b), i, j in zip(pairs, left, right, strict=True)
-            if i != j
-        ]
-        results.append(CheckResult(name, not failures, failures))
+    for name, check in [*shared_checks(), ("negated praise stays negative", _negated_praise)]:
+        try:
+            check(scorer)
+            results.append(CheckResult(name, True, []))
+        except AssertionError as failure:
+            results.append(CheckResult(name, False, [str(failure)[:300]]))
     return results
 
 

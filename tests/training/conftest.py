@@ -1,9 +1,9 @@
 """Fixtures of the feedback-loop tests: feedback written through the REAL feedback store into the
 session's Azurite, and the retrain command run as a subprocess (as `make retrain` runs it).
 
-The negation feedback is the class of mistakes the committed champion makes: tweets that deny a
-problem ("no complaints", "not bad at all") read as complaints. Every sentence is a distinct
-(phrase, context) pair, so the held-out slice holds sentences the candidate never saw.
+The class of mistakes the committed champion makes: tweets that deny a problem ("no complaints",
+"never had a problem") read as complaints. A week of feedback corrects them, among confirmations
+of ordinary tweets of the same shape.
 """
 
 from __future__ import annotations
@@ -25,20 +25,6 @@ from tweet_sentiment.feedback_store import FeedbackStore
 from tweet_sentiment.scorer import Scorer
 
 HANDLES = ["@united", "@jetblue", "@southwestair", "@americanair", "@usairways", "@delta"]
-DENIED_PROBLEMS = [
-    "not bad at all",
-    "no complaints",
-    "no problems at all",
-    "not disappointed",
-    "never had a problem",
-    "no delays",
-    "nothing to complain about",
-    "no issues",
-    "not a single issue",
-    "not terrible",
-    "no drama",
-    "no hassle",
-]
 CONTEXTS = [
     "flight today",
     "my flight to denver",
@@ -48,15 +34,79 @@ CONTEXTS = [
     "the connection in chicago",
     "the check in",
     "my first flight with you",
+    "the red eye to boston",
+    "our family trip",
+    "the flight back",
+    "the new route to austin",
+]
+# The class of mistakes: denying a problem is praise, the champion reads a complaint.
+DENIED_PROBLEMS = [
+    "no complaints",
+    "nothing to complain about",
+    "never had a problem",
+    "no issues",
+    "not a single issue",
+    "no hassle",
+    "no drama",
+    "no delays",
+]
+# What the same community managers also confirm in a week (mostly right already): without these
+# the candidate learns "no/not" = praise and "flight" = praise, and the behaviour tests refuse it.
+NEGATED_PRAISE = [
+    "not happy",
+    "not good at all",
+    "not impressed",
+    "not friendly",
+    "not great",
+    "not worth it",
+    "not pleasant",
+    "not comfortable",
+    "not nice",
+    "not fun",
+]
+COMPLAINTS = [
+    "bad",
+    "was bad",
+    "pretty bad",
+    "awful",
+    "terrible",
+    "horrible",
+    "a mess",
+    "the worst",
+]
+PRAISE = [
+    "good",
+    "was good",
+    "pretty good",
+    "great",
+    "lovely",
+    "excellent",
+    "a pleasure",
+    "the best",
+]
+# (phrases, label, how many): 96 + 96 + 64 + 64 = 320 documents.
+STREAM = [
+    (DENIED_PROBLEMS, "positive", 96),
+    (NEGATED_PRAISE, "negative", 96),
+    (COMPLAINTS, "negative", 64),
+    (PRAISE, "positive", 64),
 ]
 
 
-def negation_tweets(seed: int = 1) -> list[str]:
-    """96 distinct tweets that deny a problem: positive, yet the champion calls them negative."""
+def feedback_stream(seed: int = 1) -> list[tuple[str, str, str]]:
+    """(tweet, label, first phrase of its group) in the order users would send them.
+
+    Every tweet is a distinct (phrase, context) pair, so the held-out slice (the most recent
+    quarter) holds sentences the candidate never saw.
+    """
     rng = random.Random(seed)
-    pairs = list(itertools.product(DENIED_PROBLEMS, CONTEXTS))
-    rng.shuffle(pairs)
-    return [f"{rng.choice(HANDLES)} {context}: {phrase}" for phrase, context in pairs]
+    items = []
+    for phrases, label, count in STREAM:
+        pairs = list(itertools.product(phrases, CONTEXTS))
+        rng.shuffle(pairs)
+        items += [(f"{rng.choice(HANDLES)} {c}: {p}", label, phrases[0]) for p, c in pairs[:count]]
+    rng.shuffle(items)
+    return items
 
 
 @dataclass
@@ -66,10 +116,12 @@ class FeedbackSeeder:
     store: FeedbackStore
     scorer: Scorer
 
-    def correct(self, texts: list[str], label: str) -> list[str]:
-        """A community manager sets ``label`` on each tweet; returns the champion's predictions."""
+    def correct(self, texts: list[str], label: str | list[str]) -> list[str]:
+        """A community manager sets ``label`` (one, or one per tweet) on each tweet; returns the
+        champion's predictions."""
+        labels = [label] * len(texts) if isinstance(label, str) else label
         predicted = [p.label for p in self.scorer.predict(texts).predictions]
-        for text, guess in zip(texts, predicted, strict=True):
+        for text, guess, label in zip(texts, predicted, labels, strict=True):
             self.store.save(
                 {
                     "text": text,
