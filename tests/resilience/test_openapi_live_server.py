@@ -2,6 +2,9 @@
 schema-violating (negative), sent to the real server (uvicorn on 127.0.0.1, committed model, real
 Azurite).
 
+It complements tests/contract/test_openapi_fuzz.py (in process, tiny model, "no server error"
+only) with the real transport, the committed model and schemathesis' response checks.
+
 Every answer must be a non-5xx that conforms to the documented responses (schemathesis' checks:
 status codes, content types, response schemas, negative data rejected...), and every refusal must
 be the documented JSON error. The strategies are driven by hypothesis directly: schemathesis'
