@@ -283,7 +283,7 @@ card was rendered:
 
 ## Limits
 
-- The labels are 2015 crowd judgements of US tweets; vocabulary, airlines and events have moved
+- The labels are crowd judgements of US tweets, mostly from 2015; vocabulary, airlines and events have moved
   on. Watch the OOV rate and label mix (`infra/kql/drift.kql`) and retrain.
 - {weakest}
 - Probabilities are reasonably calibrated overall (ECE above) but not per topic; treat a score as
