@@ -189,7 +189,7 @@ def _probes(scorer: Scorer) -> str:
         predictions = scorer.predict(list(probe.tweets)).predictions
         pairs = zip(probe.tweets, predictions, strict=True)
         wrong = [t for t, p in pairs if p.label != probe.expected]
-        example = f"\"{wrong[0]}\"" if wrong else ""
+        example = f'"{wrong[0]}"' if wrong else ""
         right = len(probe.tweets) - len(wrong)
         rows.append([probe.name, probe.expected, f"{right}/{len(probe.tweets)}", example])
     return _table(["probe", "a person says", "model agrees", "one it gets wrong"], rows)
@@ -283,8 +283,8 @@ card was rendered:
 
 ## Limits
 
-- The labels are crowd judgements of US tweets, mostly from 2015; vocabulary, airlines and events have moved
-  on. Watch the OOV rate and label mix (`infra/kql/drift.kql`) and retrain.
+- The labels are crowd judgements of US tweets, mostly from 2015; vocabulary, airlines and
+  events have moved on. Watch the OOV rate and label mix (`infra/kql/drift.kql`) and retrain.
 - {weakest}
 - Probabilities are reasonably calibrated overall (ECE above) but not per topic; treat a score as
   a ranking, not a measured chance.

@@ -180,8 +180,10 @@ def test_checked_commands_name_real_things(command: str) -> None:
 
 def test_the_checker_refuses_what_does_not_exist() -> None:
     for bad in ("make deploy-everything", "python -m training.nothing", "rm -rf build"):
-        with pytest.raises(pytest.fail.Exception) if bad.startswith("rm") else pytest.raises(
-            AssertionError
+        with (
+            pytest.raises(pytest.fail.Exception)
+            if bad.startswith("rm")
+            else pytest.raises(AssertionError)
         ):
             check_command(bad)
 
