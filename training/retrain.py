@@ -43,6 +43,7 @@ config.configure_threads()
 
 import keras  # noqa: E402
 import onnx  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from onnx import numpy_helper  # noqa: E402
 
 from training import behaviour, export, runs, tracking  # noqa: E402
@@ -117,6 +118,7 @@ def warm_start(
     # Frozen word vectors: a few hundred feedback rows moving them shifted words everywhere (with
     # them trainable, "the food was good" came out negative); the LSTM learns the composition.
     tuned = dataclasses.replace(cfg, learning_rate=learning_rate, trainable_embedding=False)
+    keras.utils.set_random_seed(config.SEED)  # dropout seed generators are made with the layers
     model = build_model(tuned, len(scorer.vocab), len(scorer.labels), None)
     model.set_weights(values)
     return model, tuned
@@ -150,8 +152,13 @@ def training_frame(
 def fine_tune(
     model: keras.Model, frame: pd.DataFrame, scorer: Scorer, mode: Mode, seed: int = config.SEED
 ) -> float:
-    """Train ``model`` in place on ``frame``; returns the seconds it took."""
+    """Train ``model`` in place on ``frame``; returns the seconds it took.
+
+    Deterministic ops as well as seeds: multi-threaded float reductions otherwise make two runs on
+    the same feedback differ, and a promotion decision must be reproducible.
+    """
     keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
     labels = scorer.labels
     y = frame["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
     x = scorer.vocab.encode(tokens_of(frame), scorer.card.max_len).ids
