@@ -331,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.out} is out of date: run python -m training.model_card", file=sys.stderr)
             return 1
         return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

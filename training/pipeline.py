@@ -50,6 +50,11 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
             "results.md and figures",
             step("report", [*work, "--reports", str(args.reports)]),
         ),
+        (
+            "model_card",
+            "model card from the exported model",
+            step("model_card", ["--model-dir", str(args.out), "--out", str(args.card)]),
+        ),
     ]
     return steps
 
@@ -77,6 +82,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     base = args.work_dir if args.quick else config.REPO_ROOT
     args.out = args.out or (base / "model_artifacts")
     args.reports = args.reports or (base / "reports")
+    args.card = base / "docs" / "model_card.md"
     return args
 
 

@@ -46,7 +46,7 @@ import onnx  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from onnx import numpy_helper  # noqa: E402
 
-from training import behaviour, export, runs, tracking  # noqa: E402
+from training import behaviour, export, model_card, runs, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
 from training import feedback as feedback_step  # noqa: E402
 from training.data import tokens_of  # noqa: E402
@@ -315,6 +315,8 @@ def main(argv: list[str] | None = None) -> Decision:
         try:
             card = export.export(args.work_dir, args.out, result.name)
             decision.reasons.append(f"exported {card.model_version} to {args.out}")
+            if args.out.resolve() == config.ARTIFACTS_DIR.resolve():  # the committed champion
+                model_card.main(["--model-dir", str(args.out)])
         except SystemExit as refused:  # the ONNX parity check failed: nothing was written
             decision = Decision(False, [f"export refused: {refused}"])
     write_outcome(args.work_dir, champion, candidate, decision, snapshot, meta, report_files)
