@@ -285,7 +285,19 @@ def telemetry_server(
         "FEEDBACK_STORAGE_CONNECTION_STRING": app_settings.storage_connection_string,
         "FEEDBACK_CONTAINER": app_settings.feedback_container,
     }
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115
+    with served_subprocess(port, env, tmp / "server.log", "the telemetry server") as url:
+        yield url
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def served_subprocess(port: int, env: dict[str, str], log_path: Path, what: str) -> Iterator[str]:
+    """`python -m tweet_sentiment serve` in a subprocess (as a user runs it); its URL once healthy.
+
+    A subprocess, not a thread, when the test needs the process's own telemetry set-up (the
+    exporter is configured once per process from the environment).
+    """
+    log = open(log_path, "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "tweet_sentiment", "serve", "--host", "127.0.0.1",
          "--port", str(port)],
@@ -293,8 +305,7 @@ def telemetry_server(
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: httpx.get(f"{url}/api/health", timeout=1).status_code == 200, 60,
-                   "the telemetry server")  # fmt: skip
+        wait_until(lambda: httpx.get(f"{url}/api/health", timeout=1).status_code == 200, 60, what)
         yield url
     finally:
         process.terminate()
@@ -303,4 +314,3 @@ def telemetry_server(
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-        shutil.rmtree(tmp, ignore_errors=True)

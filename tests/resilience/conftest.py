@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,15 +20,14 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import (
     AZURITE_BLOB,
-    REPO_ROOT,
     Azurite,
     IngestionStandIn,
     free_port,
+    served_subprocess,
     telemetry_env,
     wait_until,
 )
@@ -144,23 +142,8 @@ def server_with_faulty_telemetry(
     port = free_port()
     env = {**os.environ, **telemetry_env(faulty_ingestion.connection_string, tmp_path),
            "MODEL_DIR": str(model_dir)}  # fmt: skip
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tweet_sentiment", "serve", "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: httpx.get(f"{url}/api/health", timeout=1).status_code == 200, 60,
-                   "the server with telemetry")  # fmt: skip
+    with served_subprocess(port, env, tmp_path / "server.log", "the server with telemetry") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def run_threads(target: Callable[[int], Any], count: int) -> list:
