@@ -121,11 +121,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
         wait_until(lambda: socket.create_connection(("127.0.0.1", port), 0.2), 30, "Azurite")
         yield Azurite(port, process, location)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 
@@ -308,9 +304,15 @@ def served_subprocess(port: int, env: dict[str, str], log_path: Path, what: str)
         wait_until(lambda: httpx.get(f"{url}/api/health", timeout=1).status_code == 200, 60, what)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Ask a server subprocess to stop; kill it if it does not within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -21,10 +21,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import free_port, wait_until
+from tests.conftest import free_port, served_subprocess
 from tests.docs.numbers import unsupported
 from tests.docs.test_blog import SOURCES as BLOG_SOURCES
 from tweet_sentiment.config import REPO_ROOT, Settings
@@ -74,7 +73,7 @@ def test_the_readme_marks_its_snippets() -> None:
 
 
 @pytest.fixture(scope="module")
-def documented_server(azurite) -> Iterator[str]:
+def documented_server(azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The service as the README starts it, on a free port, feedback into the test Azurite."""
     port = free_port()
     env = {
@@ -83,18 +82,9 @@ def documented_server(azurite) -> Iterator[str]:
         "FEEDBACK_CONTAINER": f"readme-{uuid.uuid4().hex[:8]}",
     }
     env.pop("APPLICATIONINSIGHTS_CONNECTION_STRING", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tweet_sentiment", "serve", "--host", "127.0.0.1",
-         "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: httpx.get(f"{url}/api/health").status_code == 200, 60, "the service")
+    with served_subprocess(port, env, tmp_path_factory.mktemp("readme") / "server.log",
+                           "the service") as url:  # fmt: skip
         yield url
-    finally:
-        process.terminate()
-        process.wait(15)
 
 
 def curl_commands() -> list[str]:
