@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tweet_sentiment.text import PLACEHOLDERS, normalise, tokenise
+from tweet_sentiment.text import _EMOTICONS, PLACEHOLDERS, normalise, tokenise
 
 REAL_TWEETS = [
     (
@@ -150,3 +150,16 @@ def test_never_raises_and_returns_clean_tokens(text: str) -> None:
 def test_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
+
+
+_EMOTICON_TEXT = st.lists(st.sampled_from(list(":=;8xXdDpP-'()[]{}^_<3/\\| \n.a")), max_size=12)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_EMOTICON_TEXT.map("".join))
+def test_every_emoticon_match_contains_its_hint(text: str) -> None:
+    """The normaliser skips an emoticon pattern when its hint is absent: that must never skip a
+    match (a wrong hint would silently change the model's input)."""
+    for pattern, placeholder, hint in _EMOTICONS:
+        if pattern.search(text):
+            assert hint.search(text), (placeholder, text)
