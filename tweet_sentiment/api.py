@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tweet_sentiment import telemetry
+from tweet_sentiment.artifacts import read_card
 from tweet_sentiment.config import Settings, get_settings
 from tweet_sentiment.feedback_store import FeedbackStore, StorageUnavailable
 from tweet_sentiment.schemas import (
@@ -31,6 +32,8 @@ from tweet_sentiment.schemas import (
     PredictRequest,
     PredictResponse,
     TokenContribution,
+    document_rules,
+    is_blank,
 )
 from tweet_sentiment.scorer import Scorer
 
@@ -127,9 +130,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = StoreHolder(settings)
     _add_error_handling(app, settings)
     _add_routes(app, settings)
+    _document_rules(app, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _document_rules(app: FastAPI, settings: Settings) -> None:
+    """Serve an OpenAPI document that states the limits of these settings and the model's labels."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        try:
+            labels: list[str] | None = read_card(settings.model_dir).labels
+        except (OSError, ValueError):
+            labels = None  # the document still serves; /api/health says what is wrong
+        return document_rules(generate(), settings.max_batch, settings.max_text_chars, labels)
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 _API_DESCRIPTION = """Scores tweets (negative / neutral / positive, or whatever labels the served
@@ -255,7 +273,7 @@ def _texts_of(body: PredictRequest, settings: Settings, explain: bool) -> list[s
 
 
 def _text_problem(text: str, max_chars: int) -> str | None:
-    if not text.strip():
+    if is_blank(text):
         return "text is empty or only whitespace"
     if len(text) > max_chars:
         return f"text has {len(text)} characters, at most {max_chars} allowed"
