@@ -11,7 +11,7 @@ inherited from this parent process across fork/exec.)
 - ``function_app``: what the Functions worker does: import `function_app`, first
   `POST /api/predict` through the ASGI app;
 - ``tensorflow``: the same network served the usual way: import Keras/TensorFlow, load
-  model.keras, tokenise with the same code, ``model.predict``.
+  model.keras (the twin of `bench.keras_twin`), tokenise with the same code, ``model.predict``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from pathlib import Path
 
 from bench import keras_twin, stats
 from bench.machine import REPO_ROOT
+from bench.tweets import load_tweets
 from tweet_sentiment.artifacts import ModelCard, read_card
 from tweet_sentiment.config import get_settings
+from tweet_sentiment.scorer import Scorer
 
 TWEET = "@AirParadis my flight was delayed 5 hours and nobody told us anything"
 _END = """
@@ -100,7 +102,9 @@ def run(quick: bool = False) -> dict:
     repeats = 2 if quick else 5
     model_dir = get_settings().model_dir
     card = read_card(model_dir)
-    keras_file = keras_twin.require_keras_model(card)
+    scorer = Scorer.from_dir(model_dir)
+    ids = scorer.encode(load_tweets()[:2000]).ids
+    keras_file = keras_twin.twin_file(card, model_dir, ids, scorer.run(ids))
     scripts = {name: _script(name, model_dir, keras_file, card) for name in PROBES}
     samples: dict[str, list[dict]] = {name: [] for name in PROBES}
     for _ in range(repeats):  # interleaved: a busy moment hurts every variant alike

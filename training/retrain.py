@@ -42,18 +42,16 @@ from training import config
 config.configure_threads()
 
 import keras  # noqa: E402
-import onnx  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from onnx import numpy_helper  # noqa: E402
 
-from training import behaviour, export, model_card, runs, tracking  # noqa: E402
+from training import behaviour, export, model_card, onnx_weights, runs, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
 from training import feedback as feedback_step  # noqa: E402
 from training.data import tokens_of  # noqa: E402
 from training.metrics import evaluate  # noqa: E402
 from training.neural import MODEL_FILE as KERAS_FILE  # noqa: E402
 from training.neural import VOCAB_FILE as WORK_VOCAB  # noqa: E402
-from training.neural import build_model, sample_weights  # noqa: E402
+from training.neural import sample_weights  # noqa: E402
 from training.promotion import Decision, Evaluation, comparison, decide  # noqa: E402
 from tweet_sentiment.artifacts import CARD_FILE, MODEL_FILE, VOCAB_FILE  # noqa: E402
 from tweet_sentiment.scorer import Scorer  # noqa: E402
@@ -85,43 +83,14 @@ def warm_start(
 ) -> tuple[keras.Model, config.NeuralConfig]:
     """The champion as a trainable Keras model, weights read back from its ONNX graph.
 
-    Why: only the ONNX model is committed; an LSTM's weights map one to one (ONNX gate order
-    i,o,f,c vs Keras i,f,c,o; ONNX splits the bias in two). The caller checks parity with the ONNX
-    session, so a wrong mapping can never go unnoticed.
+    Only the ONNX model is committed (`training.onnx_weights` maps it back); the caller checks
+    parity with the ONNX session. Frozen word vectors: a few hundred feedback rows moving them
+    shifted words everywhere (with them trainable, "the food was good" came out negative); the
+    LSTM learns the composition.
     """
-    known = {f.name for f in dataclasses.fields(config.NeuralConfig)}
-    params = scorer.card.hyper_parameters
-    cfg = config.NeuralConfig(**{k: v for k, v in params.items() if k in known})
-    if cfg.cell not in ("lstm", "bilstm") or cfg.dense:
-        raise SystemExit(f"warm start supports (bi)LSTM without a dense layer, not {cfg.name}")
-    graph = onnx.load(str(champion_dir / MODEL_FILE)).graph
-    weights = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-
-    def only(op: str) -> onnx.NodeProto:
-        (node,) = [n for n in graph.node if n.op_type == op]
-        return node
-
-    def keras_gates(array: np.ndarray) -> np.ndarray:
-        i, o, f, c = np.split(array, 4, axis=0)
-        return np.concatenate([i, f, c, o], axis=0)
-
-    lstm = only("LSTM")
-    w, r, b = (weights[name] for name in lstm.input[1:4])
-    units = r.shape[2]
-    values = [weights[only("Gather").input[0]]]
-    for d in range(w.shape[0]):  # forward, then backward
-        bias = b[d][: 4 * units] + b[d][4 * units :]
-        values += [keras_gates(w[d]).T, keras_gates(r[d]).T, keras_gates(bias)]
-    matmul = only("MatMul")
-    (add,) = [n for n in graph.node if n.op_type == "Add" and n.input[0] == matmul.output[0]]
-    values += [weights[matmul.input[1]], weights[add.input[1]]]
-    # Frozen word vectors: a few hundred feedback rows moving them shifted words everywhere (with
-    # them trainable, "the food was good" came out negative); the LSTM learns the composition.
-    tuned = dataclasses.replace(cfg, learning_rate=learning_rate, trainable_embedding=False)
-    keras.utils.set_random_seed(config.SEED)  # dropout seed generators are made with the layers
-    model = build_model(tuned, len(scorer.vocab), len(scorer.labels), None)
-    model.set_weights(values)
-    return model, tuned
+    return onnx_weights.to_keras(
+        champion_dir, scorer.card, learning_rate=learning_rate, trainable_embedding=False
+    )
 
 
 def split_recent(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
