@@ -128,10 +128,6 @@ def _sizing(r: dict) -> list[str]:
     batched = http["batch_32"]["tweets_per_s"]
     peak = max(http["memory_after"]["peak_rss_mb"], r["cold-start"]["function_app"]["rss_mb"])
     memory = next((mb for mb in INSTANCE_MB if mb >= 2 * peak), INSTANCE_MB[-1])
-    grown = (
-        http["batch_1000"]["memory_after"]["rss_mb"] - http["batch_32"]["memory_after"]["rss_mb"]
-    )
-    per_batch = max(grown, 0) / http["batch_1000"]["concurrency"]
     lines = [
         f"Capacity of one instance, measured above (one uvicorn worker, {r['machine']['cores']} "
         f"shared cores): **{_fmt(single)} single-tweet requests/s** and **{_fmt(batched)} "
@@ -155,14 +151,21 @@ def _sizing(r: dict) -> list[str]:
         f"**{memory} MB** (sizes: {', '.join(map(str, INSTANCE_MB))} MB; `infra/` defaults to "
         "2048 MB, `instanceMemoryMB`).",
         "",
-        f"Memory grows with concurrent large batches, not with request count: the server that "
-        f"answered batches of 32 ended at {_fmt(http['batch_32']['memory_after']['rss_mb'])} MB, "
-        f"the one that answered {http['batch_1000']['concurrency']} concurrent 1,000-tweet "
-        f"batches at {_fmt(http['batch_1000']['memory_after']['rss_mb'])} MB: about "
-        f"**{_fmt(per_batch)} MB per concurrent full batch** (its JSON, tokens and predictions; "
-        f"ONNX runs {r['scoring']['breakdown']['onnx_chunk']} rows at a time). Cap the "
-        "per-instance HTTP concurrency so that "
-        "concurrency x that figure fits the instance.",
+        "Each scenario ran on a fresh server, which ended at "
+        + ", ".join(
+            f"{_fmt(http[n]['memory_after']['rss_mb'])} MB ({label})"
+            for n, label in (
+                ("single", "single tweets"),
+                ("batch_32", "batches of 32"),
+                (
+                    "batch_1000",
+                    f"{http['batch_1000']['concurrency']} concurrent 1,000-tweet batches",
+                ),
+            )
+        )
+        + f". ONNX runs {r['scoring']['breakdown']['onnx_chunk']} rows at a time whatever the "
+        "batch size, so a large batch costs its JSON, tokens and predictions, not a larger "
+        "inference buffer.",
     ]
     return lines
 
