@@ -26,7 +26,9 @@ from tweet_sentiment.artifacts import MODEL_FILE, ModelCard
 def neural_config(card: ModelCard, **changes: object) -> config.NeuralConfig:
     """The champion's architecture from its model card; only what the mapping below supports."""
     known = {f.name for f in dataclasses.fields(config.NeuralConfig)}
-    params = getattr(card, "hyper_parameters", {}) or {}
+    params = getattr(card, "hyper_parameters", None)
+    if not params:
+        raise SystemExit(f"{card.model_version}: the model card has no hyper_parameters")
     cfg = config.NeuralConfig(**{k: v for k, v in params.items() if k in known})
     if cfg.cell not in ("lstm", "bilstm") or cfg.dense:
         raise SystemExit(

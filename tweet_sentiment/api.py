@@ -137,15 +137,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _document_rules(app: FastAPI, settings: Settings) -> None:
-    """Serve an OpenAPI document that states the limits of these settings and the model's labels."""
+    """Serve an OpenAPI document that states the limits of these settings and the model's labels.
+
+    Built once per process, like the model is loaded once: the labels are the card's on disk.
+    """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        try:
-            labels: list[str] | None = read_card(settings.model_dir).labels
-        except (OSError, ValueError):
-            labels = None  # the document still serves; /api/health says what is wrong
-        return document_rules(generate(), settings.max_batch, settings.max_text_chars, labels)
+        if app.openapi_schema is None:
+            try:
+                labels: list[str] | None = read_card(settings.model_dir).labels
+            except (OSError, ValueError):
+                labels = None  # the document still serves; /api/health says what is wrong
+            schema = generate()  # also caches it in app.openapi_schema
+            document_rules(schema, settings.max_batch, settings.max_text_chars, labels)
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
@@ -154,8 +160,9 @@ _API_DESCRIPTION = """Scores tweets (negative / neutral / positive, or whatever 
 model was trained with) and records users' feedback.
 
 Limits: at most {s.max_batch} tweets per call ({s.max_explain_batch} with `explain=true`), at most
-{s.max_text_chars} characters per tweet, bodies up to {s.max_body_bytes} bytes. Every error is a
-JSON body `{{"error", "message", "details"}}`."""
+{s.max_text_chars} characters per tweet, bodies up to {s.max_body_bytes} bytes, valid Unicode (no
+lone surrogate escapes such as `\\ud800`). Every error is a JSON body
+`{{"error", "message", "details"}}`."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)

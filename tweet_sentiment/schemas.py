@@ -118,9 +118,10 @@ def document_rules(
     """Add the rules the code enforces to the generated OpenAPI document (in place, idempotent).
 
     Exactly one of ``text``/``texts``, non-blank texts up to ``max_text_chars``, batches of 1 to
-    ``max_batch`` and, when the model card is readable, the label set. Two rules stay in prose:
-    the smaller batch limit with ``explain=true`` and how ``correct_label`` must relate to
-    ``predicted_label`` (JSON Schema cannot compare two fields).
+    ``max_batch`` and, when the model card is readable, the label set. Rules that stay in prose
+    (the API description): the body size limit, valid Unicode (no lone surrogates), the smaller
+    batch limit with ``explain=true`` and how ``correct_label`` must relate to ``predicted_label``
+    (JSON Schema cannot compare two fields).
     """
     models = schema["components"]["schemas"]
     tweet = {"type": "string", "minLength": 1, "maxLength": max_text_chars, "pattern": NOT_BLANK}
@@ -140,6 +141,11 @@ def document_rules(
     for name in ("prediction_id", "model_version"):
         text = feedback[name]["anyOf"][0]
         text |= {**tweet, "maxLength": min(text.get("maxLength", max_text_chars), max_text_chars)}
+    if labels:  # the example must be valid for the served model (it may have other labels)
+        (example,) = models["FeedbackRequest"]["examples"]
+        models["FeedbackRequest"]["examples"] = [
+            {**example, "predicted_label": labels[-1], "correct_label": labels[0]}
+        ]
     models["FeedbackRequest"]["if"] = {
         "properties": {"is_correct": {"const": False}},
         "required": ["is_correct"],

@@ -10,7 +10,7 @@ the model has or what they are called.
 Explanations are by occlusion: for each token, how much the predicted class's log-odds drop when
 that token is removed (positive: the word pushed towards the label). Log-odds rather than
 probabilities because a confident model saturates (0.99995 vs 0.9998 is a tiny probability change
-but a clear 1.4 log-odds change). All variants of all tweets go through one batched ONNX call.
+but a clear 1.4 log-odds change). All variants of all tweets go through one batched ONNX run.
 """
 
 from __future__ import annotations
@@ -94,9 +94,9 @@ class Scorer:
     def run(self, ids: np.ndarray, chunk: int = RUN_CHUNK) -> np.ndarray:
         """Probabilities [batch, classes] of already encoded tweets (releases the GIL).
 
-        Large batches go through ONNX ``chunk`` rows at a time: the LSTM's per-step buffers then
-        stay in the CPU cache, which makes a 1,000-tweet batch about 1.5x faster than one call
-        (`make bench` measures both).
+        Large batches go through ONNX ``chunk`` rows at a time, so the LSTM's per-step buffers can
+        stay in the CPU cache and memory does not grow with the batch (`make bench` measures
+        chunked against one call).
         """
         if len(ids) <= chunk:
             return self._run(ids)

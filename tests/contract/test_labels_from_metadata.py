@@ -41,6 +41,8 @@ def test_openapi_document_states_these_settings_and_labels(tmp_path):
     assert [branch["required"] for branch in predict["oneOf"]] == [["text"], ["texts"]]
     feedback = models["schemas"]["FeedbackRequest"]["properties"]
     assert feedback["predicted_label"]["enum"] == ["sad", "happy"]
+    (example,) = models["schemas"]["FeedbackRequest"]["examples"]
+    assert (example["predicted_label"], example["correct_label"]) == ("happy", "sad")
     assert feedback["prediction_id"]["anyOf"][0]["maxLength"] == 50
 
 
