@@ -124,7 +124,7 @@ def _why_batches(s: dict) -> list[str]:
         f"**{_fmt(serial)} tweets/s** on this machine. Normalising the next 256 tweets while a "
         f"worker thread runs ONNX on the previous ones was measured in the same run on batches "
         f"of 1,000: {overlap} ONNX runs {b['onnx_chunk']} rows at a time (one 1,000-row call: "
-        f"{_fmt(b['onnx_one_call_per_s'])} tweets/s, median of three alternating rounds each) "
+        f"{_fmt(b['onnx_one_call_per_s'])} tweets/s, best of five alternating rounds each) "
         f"and the normaliser skips the steps a tweet cannot match, neither changing any answer. "
         f"In this corpus {b['non_ascii_share']:.0%} of the tweets are not plain ASCII (mostly "
         f"broken encodings, repaired by `ftfy` or dropped) and they take "
