@@ -106,8 +106,8 @@ def _why_batches(s: dict) -> list[str]:
     serial = 1 / (1 / b["tokenise_per_s"] + 1 / b["onnx_run_per_s"])
     gain = b["overlapped_per_s"] / b["predict_per_s"] - 1
     overlap = (
-        f"it measured {_fmt(b['overlapped_per_s'])} against {_fmt(b['predict_per_s'])} tweets/s "
-        f"({gain:+.0%}): "
+        f"{_fmt(b['overlapped_per_s'])} against {_fmt(b['predict_per_s'])} tweets/s for "
+        f"`Scorer.predict` ({gain:+.0%}): "
         + (
             "a real gain, worth moving into `Scorer.predict`."
             if gain > 0.1
@@ -122,8 +122,8 @@ def _why_batches(s: dict) -> list[str]:
         f"({_fmt(b['onnx_run_per_s'])} tweets/s on {b['onnx_threads']} threads), so it cannot "
         f"pass 1 / (1/{_fmt(b['tokenise_per_s'])} + 1/{_fmt(b['onnx_run_per_s'])}) = "
         f"**{_fmt(serial)} tweets/s** on this machine. Normalising the next 256 tweets while a "
-        f"worker thread runs ONNX on the previous ones was measured in the same run on batches "
-        f"of 1,000: {overlap} ONNX runs {b['onnx_chunk']} rows at a time (one 1,000-row call: "
+        f"worker thread runs ONNX on the previous ones (same run, batches of 1,000) gave "
+        f"{overlap} ONNX runs {b['onnx_chunk']} rows at a time (one 1,000-row call: "
         f"{_fmt(b['onnx_one_call_per_s'])} tweets/s, best of five alternating rounds each) "
         f"and the normaliser skips the steps a tweet cannot match, neither changing any answer. "
         f"In this corpus {b['non_ascii_share']:.0%} of the tweets are not plain ASCII (mostly "
