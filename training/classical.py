@@ -80,11 +80,17 @@ def run_vader(data: pd.DataFrame, meta: dict, work_dir: Path) -> runs.RunResult:
     test = data[data["split"] == "test"]
     val_probs = vader_probabilities(val["text"])
     test_probs, ms = _timed_predict(lambda: vader_probabilities(test["text"]), len(test))
-    if labels != list(config.LABELS):  # two-class corpora: drop the neutral column
-        keep = [config.LABELS.index(label) for label in labels]
-        val_probs, test_probs = val_probs[:, keep], test_probs[:, keep]
+    keep = [config.LABELS.index(label) for label in labels]  # two-class corpora: no neutral
     result = runs.RunResult("vader", "rule-based", {"thresholds": "+/-0.05"}, 0.0, ms, 0)
-    return _finish(result, data, meta, work_dir, val_probs, test_probs)
+    return _finish(
+        result,
+        data,
+        meta,
+        work_dir,
+        val_probs[:, keep],
+        test_probs[:, keep],
+        lambda rows: vader_probabilities(rows["text"])[:, keep],
+    )
 
 
 def run_grid(
@@ -122,12 +128,30 @@ def run_grid(
     directory = result.directory(work_dir)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "model.pkl").write_bytes(blob)
-    return _finish(result, data, meta, work_dir, val_probs, test_probs)
+    return _finish(
+        result,
+        data,
+        meta,
+        work_dir,
+        val_probs,
+        test_probs,
+        lambda rows: model.predict_proba(rows["normalised"]),
+    )
 
 
-def _finish(result, data, meta, work_dir, val_probs, test_probs) -> runs.RunResult:
+def _finish(
+    result: runs.RunResult,
+    data: pd.DataFrame,
+    meta: dict,
+    work_dir: Path,
+    val_probs: np.ndarray,
+    test_probs: np.ndarray,
+    predict: Callable[[pd.DataFrame], np.ndarray],
+) -> runs.RunResult:
+    """Score on validation, test and the out-of-domain sets; save, track, report progress."""
     runs.score(result, data, meta["labels"], val_probs, test_probs)
-    directory = runs.save(result, work_dir, val_probs, test_probs)
+    ood_probs = runs.score_ood(result, work_dir, predict)
+    directory = runs.save(result, work_dir, val_probs, test_probs, ood_probs)
     tracking.log_run(result, meta, directory, data)
     print(f"{result.name}: val macro-F1 {result.val['macro_f1']:.4f}")
     return result

@@ -15,6 +15,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(os.environ.get("TRAIN_WORK_DIR", REPO_ROOT / "build"))
 ARTIFACTS_DIR = REPO_ROOT / "model_artifacts"
 REPORTS_DIR = REPO_ROOT / "reports"
+DOWNLOADS_DIR = Path(os.environ.get("TRAIN_DOWNLOADS_DIR", REPO_ROOT / "build" / "downloads"))
+# Outside the work tree (like a model hub's cache): encoder outputs take an hour of CPU to make and
+# outlive any checkout; keyed by model + text, so sharing them between runs is safe.
+ENCODER_CACHE = Path(
+    os.environ.get("TRAIN_ENCODER_CACHE", Path.home() / ".cache" / "air-paradis-sentiment" / "e5")
+)
 SHARED_SENTIMENT140 = REPO_ROOT.parent / "shared" / "data" / "sentiment140-sample-20k.csv"
 
 SEED = 42
@@ -46,6 +52,12 @@ class NeuralConfig:
     # On a non-improving epoch: back to the best weights, learning rate x this (0: off). Chosen on
     # validation: +0.003-0.004 macro-F1 for bilstm-glove and its u48 variant.
     plateau_decay: float = 0.3
+    # Levers for tweets unlike the corpus (issue 13), each a row of reports/results.md:
+    # distil: learn the teacher's soft labels (training.teacher) on its whole pool; on corpus rows
+    # the target is distil x teacher + (1 - distil) x gold label. 0: gold labels only.
+    distil: float = 0.0
+    # extra: OOD pool rows trained on with their own (noisy) gold labels, e.g. ("entity",).
+    extra: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -56,6 +68,10 @@ class NeuralConfig:
             name += f"-dense{self.dense}"
         if self.plateau_decay != 0.3:
             name += f"-decay{self.plateau_decay}"
+        if self.distil:
+            name += f"-kd{self.distil}"
+        for source in self.extra:
+            name += f"-{source}"
         return name
 
 
@@ -67,6 +83,8 @@ class Profile:
     sample: int | None  # rows kept per source before the split (None: all)
     vocab_size: int
     neural: tuple[NeuralConfig, ...]
+    # Trained only when the teacher's soft labels exist (pipeline --with-teacher).
+    distilled: tuple[NeuralConfig, ...] = ()
     max_steps_per_epoch: int | None = None  # quick: a few real optimisation steps only
     tune_classical: bool = True
     word2vec_epochs: int = 10
@@ -86,6 +104,12 @@ FULL = Profile(
         NeuralConfig(cell="bilstm", embedding="random"),
         NeuralConfig(cell="bilstm", embedding="glove", units=96, dropout=0.4),
         NeuralConfig(cell="bilstm", embedding="glove", units=48, dropout=0.2),
+        # Levers for out-of-domain tweets (issue 13): more labelled data from outside the corpus.
+        NeuralConfig(cell="bilstm", embedding="glove", extra=("entity",)),
+    ),
+    distilled=(
+        NeuralConfig(cell="bilstm", embedding="glove", distil=0.5),
+        NeuralConfig(cell="bilstm", embedding="glove", distil=0.5, extra=("entity",)),
     ),
 )
 
@@ -94,6 +118,9 @@ QUICK = Profile(
     sample=1500,
     vocab_size=3000,
     neural=(NeuralConfig(cell="bilstm", embedding="glove", units=16, epochs=2, patience=1),),
+    distilled=(
+        NeuralConfig(cell="bilstm", embedding="glove", units=16, epochs=2, patience=1, distil=0.5),
+    ),
     max_steps_per_epoch=5,
     tune_classical=False,
     word2vec_epochs=2,

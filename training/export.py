@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from training import config
 
@@ -30,10 +29,9 @@ import onnxruntime as ort  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf2onnx  # noqa: E402
 
+from training import champion, runs, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
-from training import runs, tracking  # noqa: E402
 from training.data import tokens_of  # noqa: E402
-from training.metrics import evaluate  # noqa: E402
 from training.neural import MODEL_FILE as KERAS_FILE  # noqa: E402
 from training.neural import VOCAB_FILE as WORK_VOCAB  # noqa: E402
 from tweet_sentiment.artifacts import (  # noqa: E402
@@ -52,13 +50,11 @@ OPSET = 17
 
 
 def choose(work_dir: Path, name: str | None = None) -> runs.RunResult:
-    """The neural run with the best VALIDATION macro-F1 (test is never used for the choice)."""
-    candidates = [r for r in runs.load_all(work_dir) if r.family == "neural"]
-    if name:
-        candidates = [r for r in candidates if r.name == name]
-    if not candidates:
-        raise SystemExit(f"no trained neural model in {work_dir / runs.RUNS_DIR}")
-    return max(candidates, key=lambda r: r.val["macro_f1"])
+    """The champion by training.champion's rule (test and OOD report parts are never used)."""
+    try:
+        return champion.choose(runs.load_all(work_dir), name)
+    except champion.NoCandidate as error:
+        raise SystemExit(f"export: {error} in {work_dir / runs.RUNS_DIR}") from None
 
 
 def convert(model: keras.Model, path: Path) -> None:
@@ -95,25 +91,6 @@ def latency_ms(session: ort.InferenceSession, ids: np.ndarray, repeats: int = 20
         session.run(["probabilities"], {"token_ids": row[None, :]})
         times.append(time.perf_counter() - started)
     return 1000 * float(np.median(times))
-
-
-def ood_metrics(
-    session: ort.InferenceSession, vocab: Vocabulary, work_dir: Path, labels: list[str]
-) -> dict:
-    """Out-of-domain check on Sentiment140 (never trained on): polarity accuracy and AUC."""
-    path = work_dir / data_step.OOD_FILE
-    if not path.is_file() or "negative" not in labels or "positive" not in labels:
-        return {}
-    frame = pd.read_parquet(path)
-    ids = vocab.encode(tokens_of(frame), config.MAX_LEN).ids
-    probs = session.run(["probabilities"], {"token_ids": ids})[0]
-    y = frame["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
-    scores = evaluate(y, probs, labels)
-    return {
-        "rows": len(frame),
-        "neg_vs_pos_accuracy": scores["neg_vs_pos_accuracy"],
-        "roc_auc_negative": scores.get("roc_auc_negative", float("nan")),
-    }
 
 
 def build_card(result: runs.RunResult, meta: dict, extra: dict) -> ModelCard:
@@ -159,7 +136,11 @@ def export(work_dir: Path, out_dir: Path, name: str | None = None) -> ModelCard:
             "parity": check,
             "onnx_ms_per_tweet": round(latency_ms(session, ids), 3),
             "onnx_size_bytes": (staged / MODEL_FILE).stat().st_size,
-            "out_of_domain_sentiment140": ood_metrics(session, vocab, work_dir, meta["labels"]),
+            "out_of_domain": {
+                name: {part: {k: round(v, 4) for k, v in m.items()} for part, m in parts.items()}
+                for name, parts in result.ood.items()
+            },
+            "champion_rule": champion.RULE,
         }
         card = build_card(result, meta, extra)
         write_card(card, staged)

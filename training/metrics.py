@@ -83,3 +83,33 @@ def evaluate(y_true: np.ndarray, probs: np.ndarray, labels: Sequence[str]) -> di
     if "negative" in labels and "positive" in labels:
         out["neg_vs_pos_accuracy"] = neg_vs_pos_accuracy(y_true, probs, labels)
     return {key: float(value) for key, value in out.items()}
+
+
+def ood_metrics(
+    y_true: Sequence[str], probs: np.ndarray, labels: Sequence[str]
+) -> dict[str, float]:
+    """Out-of-domain figures over the classes the set has (Sentiment140 has no neutral).
+
+    macro-recall and macro-F1 average over the set's classes only, so a 3-class model is not
+    credited or blamed for a class the set cannot contain; a neutral answer on a 2-class set
+    still counts as a miss. neg-vs-pos accuracy ignores the neutral column (the polarity task).
+    """
+    labels = list(labels)
+    y = np.array([labels.index(label) for label in y_true])
+    present = [i for i in range(len(labels)) if (y == i).any()]
+    predicted = probs.argmax(axis=1)
+    _, recall, f1, _ = precision_recall_fscore_support(
+        y, predicted, labels=present, zero_division=0
+    )
+    out = {
+        "rows": float(len(y)),
+        "macro_recall": float(recall.mean()),
+        "macro_f1": float(f1.mean()),
+        "accuracy": float(accuracy_score(y, predicted)),
+    }
+    if "negative" in labels:
+        neg = labels.index("negative")
+        out["recall_negative"] = float((predicted[y == neg] == neg).mean())
+    if "negative" in labels and "positive" in labels:
+        out["neg_vs_pos_accuracy"] = neg_vs_pos_accuracy(y, probs, labels)
+    return out

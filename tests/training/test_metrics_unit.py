@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.metrics import evaluate, expected_calibration_error, neg_vs_pos_accuracy
+from training.metrics import (
+    evaluate,
+    expected_calibration_error,
+    neg_vs_pos_accuracy,
+    ood_metrics,
+)
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -45,3 +50,15 @@ def test_calibration_error() -> None:
     y = np.array([0, 0, 0, 0])
     assert expected_calibration_error(y, np.array([[1.0, 0.0]] * 4)) == pytest.approx(0.0)
     assert expected_calibration_error(y, np.array([[0.6, 0.4]] * 4)) == pytest.approx(0.4)
+
+
+def test_ood_metrics_average_over_the_classes_the_set_has() -> None:
+    labels = ["negative", "neutral", "positive"]
+    # A 2-class set (no neutral): one neutral answer is a miss, not a neutral-class credit.
+    probs = np.array([[0.8, 0.1, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.1, 0.2, 0.7]])
+    truth = ["negative", "negative", "positive", "positive"]
+    m = ood_metrics(truth, probs, labels)
+    assert m["macro_recall"] == pytest.approx((0.5 + 1.0) / 2)
+    assert m["recall_negative"] == pytest.approx(0.5)
+    assert m["neg_vs_pos_accuracy"] == pytest.approx(0.75)  # row 2: p(neg) < p(pos), wrong
+    assert m["rows"] == 4

