@@ -39,7 +39,7 @@ MODEL_FILE = "model.keras"
 def sample_weights(train: pd.DataFrame, labels: list[str]) -> np.ndarray:
     """Balanced class weight x annotator confidence (unknown confidence counts as 1)."""
     counts = train["label"].value_counts()
-    class_weight = {label: len(train) / (len(labels) * counts[label]) for label in labels}
+    class_weight = {label: len(train) / (len(labels) * counts[label]) for label in counts.index}
     confidence = train["confidence"].fillna(1.0).to_numpy()
     return (train["label"].map(class_weight).to_numpy() * confidence).astype(np.float32)
 

@@ -86,7 +86,7 @@ def run(work_dir: Path, quick: bool) -> runs.RunResult:
         "grid_val_macro_f1": scores,
         "embedding_seconds": round(embed_seconds, 1),
         "train_rows": len(train),
-        "pool_rows": int(len(rows)),
+        "pool_rows": len(rows),
     }
     result = runs.RunResult(NAME, "encoder", params, train_seconds, predict_ms, len(blob))
     runs.score(result, data, labels, val_probs, test_probs)
