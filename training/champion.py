@@ -25,7 +25,8 @@ RULE = (
     f"among the exportable neural models ({', '.join(EXPORTABLE_CELLS)}) within "
     f"{VAL_TOLERANCE} of the best validation macro-F1, the best out-of-domain dev score "
     f"(mean over the OOD sets of dev macro-recall; negative-vs-positive accuracy for "
-    f"Sentiment140); validation macro-F1 alone when no OOD set is available"
+    f"Sentiment140), counting only the sets that no candidate trained on with their labels; "
+    f"validation macro-F1 alone when no OOD set is available"
 )
 
 
@@ -33,14 +34,29 @@ class NoCandidate(LookupError):
     """No trained model can be exported (nothing trained, or no exportable architecture)."""
 
 
-def ood_dev_score(result: runs.RunResult) -> float:
-    """Mean over the OOD sets of the dev part's headline metric (nan without OOD data)."""
+def trained_on(result: runs.RunResult) -> set[str]:
+    """OOD sets whose labelled (pool) rows the model trained on (the ``extra`` lever)."""
+    return set(result.params.get("extra") or ())
+
+
+def ood_dev_score(result: runs.RunResult, sets: set[str] | None = None) -> float:
+    """Mean over the OOD sets (all, or ``sets``) of the dev part's headline metric (nan: none)."""
     scores = [
         parts["dev"][DEV_METRIC.get(name, DEFAULT_DEV_METRIC)]
         for name, parts in sorted(result.ood.items())
-        if "dev" in parts
+        if "dev" in parts and (sets is None or name in sets)
     ]
     return float(np.mean(scores)) if scores else float("nan")
+
+
+def judging_sets(results: Sequence[runs.RunResult]) -> set[str]:
+    """The OOD sets every candidate is scored on and none trained on with its labels.
+
+    A model trained on a set's labelled pool reads that set's dev part as in-domain data: it
+    would win on it for the wrong reason, so that set judges none of the candidates.
+    """
+    common = set.intersection(*(set(r.ood) for r in results)) if results else set()
+    return common - set().union(*(trained_on(r) for r in results))
 
 
 def exportable(result: runs.RunResult) -> bool:
@@ -60,6 +76,7 @@ def choose(results: Sequence[runs.RunResult], name: str | None = None) -> runs.R
         raise NoCandidate(f"no exportable neural model{f' named {name}' if name else ''}")
     best_val = max(r.val["macro_f1"] for r in candidates)
     close = [r for r in candidates if r.val["macro_f1"] >= best_val - VAL_TOLERANCE]
-    if any(np.isnan(ood_dev_score(r)) for r in close):
+    sets = judging_sets(close)
+    if not sets:
         return max(close, key=lambda r: r.val["macro_f1"])
-    return max(close, key=lambda r: (ood_dev_score(r), r.val["macro_f1"]))
+    return max(close, key=lambda r: (ood_dev_score(r, sets), r.val["macro_f1"]))

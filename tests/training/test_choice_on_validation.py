@@ -92,3 +92,25 @@ def test_no_neural_model_is_a_clear_error(tmp_path: Path) -> None:
     _save(tmp_path, "tfidf-logreg", val_f1=0.9, family="classical", cell="")
     with pytest.raises(SystemExit, match="no exportable neural model"):
         choose(tmp_path)
+
+
+def test_a_set_a_candidate_trained_on_judges_no_candidate(tmp_path: Path) -> None:
+    """Trained on the entity pool's labels, a model reads entity dev tweets as in-domain."""
+    plain = _ood(dev=0.64, report=0.5) | {"entity": {"dev": {"macro_recall": 0.55}}}
+    extra = _ood(dev=0.62, report=0.5) | {"entity": {"dev": {"macro_recall": 0.70}}}
+    _save(tmp_path, "bilstm-glove", val_f1=0.75, ood=plain)
+    result = runs.RunResult(
+        "bilstm-glove-entity",
+        "neural",
+        {"cell": "bilstm", "extra": ["entity"]},
+        1.0,
+        0.1,
+        10,
+        val={"macro_f1": 0.749},
+        test={"macro_f1": 0.9},
+        labels=["negative", "positive"],
+        ood=extra,
+    )
+    runs.save(result, tmp_path, np.zeros((1, 2)), np.zeros((1, 2)))
+    # With entity counted it would win (mean 0.647 vs 0.61); without it, 0.62 < 0.64.
+    assert choose(tmp_path).name == "bilstm-glove"
