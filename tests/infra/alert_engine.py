@@ -39,15 +39,15 @@ _OPERATORS = {
     "LessThanOrEqual": lambda v, t: v <= t,
     "Equals": lambda v, t: v == t,
 }
-_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 
 
 def iso_minutes(duration: str) -> int:
-    """Minutes of an ISO 8601 rule duration such as PT5M or PT1H."""
+    """Minutes of an ISO 8601 rule duration such as PT5M, PT1H or P1D."""
     match = _DURATION.match(duration)
     assert match and any(match.groups()), f"unsupported duration {duration!r}"
-    hours, minutes = (int(g or 0) for g in match.groups())
-    return hours * 60 + minutes
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return (days * 24 + hours) * 60 + minutes
 
 
 @dataclass(frozen=True)
