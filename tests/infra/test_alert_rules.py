@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.infra.alert_engine import custom_event, evaluate, iso_minutes, request
+from tests.infra.alert_engine import custom_event, evaluate, host_request, iso_minutes, request
 from tests.infra.bicep_model import (
     MAIN,
     alert_rules,
@@ -109,6 +109,22 @@ def test_server_errors_count_5xx_not_client_errors() -> None:
     assert not evaluate(RULES["serverErrorsRule"], {"requests": rows}, NOW).fired
     rows.append(request(NOW - timedelta(minutes=2), 500))
     assert evaluate(RULES["serverErrorsRule"], {"requests": rows}, NOW).fired
+
+
+def test_the_hosts_row_for_the_same_call_is_not_counted() -> None:
+    """Both the Functions host and the app's exporter write a requests row per call: the
+    service-health rules count the app's only (the real envelopes: test_telemetry_replay.py)."""
+    threshold = int(RULES["serverErrorsRule"].threshold)
+    errors = [request(NOW - timedelta(minutes=1), 500) for _ in range(threshold - 1)]
+    rows = {"requests": errors + [host_request(r) for r in errors]}
+    verdict = evaluate(RULES["serverErrorsRule"], rows, NOW)
+    assert (verdict.fired, verdict.value) == (False, threshold - 1)
+    minimum = main_param_default("latencyMinRequests")
+    slow = [
+        request(NOW - timedelta(minutes=1), 200, duration_ms=10_000) for _ in range(minimum - 1)
+    ]
+    rows = {"requests": slow + [host_request(r) for r in slow]}
+    assert evaluate(RULES["latencyRule"], rows, NOW).value is None  # too few, even doubled
 
 
 def test_latency_fires_on_the_95th_percentile_with_enough_requests() -> None:
