@@ -21,8 +21,10 @@ param alertEmailAddress string
 ])
 param pythonVersion string = '3.11'
 
+// Flex Consumption takes 40 to 1000 ("The lowest maximum scale is currently 40",
+// learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations).
 @description('Most instances the Function may scale out to.')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

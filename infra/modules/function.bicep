@@ -26,8 +26,10 @@ param serviceName string = 'api'
 ])
 param pythonVersion string
 
+// Flex Consumption takes 40 to 1000 ("The lowest maximum scale is currently 40",
+// learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations).
 @description('Most instances the app may scale out to.')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

@@ -170,6 +170,16 @@ def test_flex_config_runs_the_python_ci_tests_from_an_identity_read_container() 
     assert 1 <= deployed_value("function", scale["maximumInstanceCount"]) <= 1000
 
 
+def test_the_scale_limit_is_one_flex_consumption_takes() -> None:
+    """40 to 1000 instances ("The lowest maximum scale is currently 40", Flex Consumption plan
+    considerations, learn.microsoft.com/azure/azure-functions/flex-consumption-plan)."""
+    for path in (MAIN, FUNCTION):
+        decorators = parse(path)["parameters"]["maximumInstanceCount"]["decorators"]
+        bounds = {d["type"]: d["argument"] for d in decorators if d["type"].endswith("_value")}
+        assert bounds == {"min_value": 40, "max_value": 1000}, path.name
+    assert 40 <= main_param_default("maximumInstanceCount") <= 1000
+
+
 def test_the_deployment_container_is_created_in_the_host_storage() -> None:
     function_params = module_call("function")["params"]
     assert function_params["deploymentContainerName"] == "deploymentContainerName"
