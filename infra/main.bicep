@@ -21,8 +21,10 @@ param alertEmailAddress string
 ])
 param pythonVersion string = '3.11'
 
+// Flex Consumption takes 40 to 1000 ("The lowest maximum scale is currently 40",
+// learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations).
 @description('Most instances the Function may scale out to.')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -46,14 +48,37 @@ param functionAuthLevel string = 'anonymous'
 param feedbackContainerName string = 'feedback'
 
 // ---- alert thresholds (docs/alerts.md) ----
+// Windows and frequencies: only what Azure Monitor accepts for a log search alert
+// (scheduledQueryRules evaluationFrequency PT1M, PT5M...P1D; windowSize PT5M...P2D, at most PT6H
+// when the rule runs every minute; the frequency no longer than the window), narrowed so that
+// every allowed value works with its rule's frequency: a bad value fails at parameter validation,
+// not halfway through a deployment. Same lists as modules/alerts.bicep
+// (tests/infra/test_alert_rules.py checks each).
 @description('Mispredictions alert: at least this many feedbacks with is_correct=false...')
 @minValue(1)
 param mispredictionThreshold int = 3
 
 @description('...within this window.')
+@allowed([
+  'PT5M'
+  'PT10M'
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+])
 param mispredictionWindow string = 'PT5M'
 
 @description('How often the mispredictions rule runs (shorter than its window: a sliding window).')
+@allowed([
+  'PT1M'
+  'PT5M'
+])
 param mispredictionFrequency string = 'PT1M'
 
 @description('Bad buzz alert: more than this percentage of scored tweets negative...')
@@ -66,6 +91,19 @@ param badBuzzNegativePercent int = 40
 param badBuzzMinVolume int = 50
 
 @description('...within this window.')
+@allowed([
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
 param badBuzzWindow string = 'PT1H'
 
 @description('Service health: at least this many HTTP 5xx...')
@@ -73,6 +111,21 @@ param badBuzzWindow string = 'PT1H'
 param serverErrorThreshold int = 5
 
 @description('...within this window.')
+@allowed([
+  'PT5M'
+  'PT10M'
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
 param serverErrorWindow string = 'PT5M'
 
 @description('Service health: p95 request duration above this many milliseconds...')
@@ -84,6 +137,21 @@ param latencyP95ThresholdMs int = 2000
 param latencyMinRequests int = 20
 
 @description('...within this window.')
+@allowed([
+  'PT5M'
+  'PT10M'
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
 param latencyWindow string = 'PT15M'
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))

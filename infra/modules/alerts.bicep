@@ -17,14 +17,37 @@ param appInsightsId string
 @description('Who gets e-mailed when an alert fires.')
 param alertEmailAddress string
 
+// Windows and frequencies: only what Azure Monitor accepts for a log search alert
+// (scheduledQueryRules evaluationFrequency PT1M, PT5M...P1D; windowSize PT5M...P2D, at most PT6H
+// when the rule runs every minute; the frequency no longer than the window), narrowed so that
+// every allowed value works with its rule's frequency: a bad value fails at parameter validation,
+// not halfway through a deployment. tests/infra/test_alert_rules.py checks each list.
+
 @description('Fire when at least this many feedbacks say the prediction was wrong...')
 @minValue(1)
 param mispredictionThreshold int
 
 @description('...within this window (ISO 8601 duration).')
+@allowed([
+  'PT5M'
+  'PT10M'
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+])
 param mispredictionWindow string
 
 @description('How often the misprediction rule runs: shorter than its window, so it slides.')
+@allowed([
+  'PT1M'
+  'PT5M'
+])
 param mispredictionFrequency string
 
 @description('Fire when more than this percentage of scored tweets are negative...')
@@ -37,6 +60,19 @@ param badBuzzNegativePercent int
 param badBuzzMinVolume int
 
 @description('...within this window (ISO 8601 duration).')
+@allowed([
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
 param badBuzzWindow string
 
 @description('Fire when at least this many requests answer HTTP 5xx...')
@@ -44,6 +80,21 @@ param badBuzzWindow string
 param serverErrorThreshold int
 
 @description('...within this window (ISO 8601 duration).')
+@allowed([
+  'PT5M'
+  'PT10M'
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
 param serverErrorWindow string
 
 @description('Fire when the 95th percentile of request duration exceeds this (milliseconds)...')
@@ -55,6 +106,21 @@ param latencyP95ThresholdMs int
 param latencyMinRequests int
 
 @description('...within this window (ISO 8601 duration).')
+@allowed([
+  'PT5M'
+  'PT10M'
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT4H'
+  'PT5H'
+  'PT6H'
+  'P1D'
+  'P2D'
+])
 param latencyWindow string
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {

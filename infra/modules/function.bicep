@@ -1,5 +1,9 @@
 // The Function App on the Flex Consumption plan (Linux): Python, code-only deployment from a blob
 // container read with the user-assigned identity, HTTPS only, TLS 1.2+, no FTP, no basic auth.
+// Flex Consumption refuses many classic site properties and app settings (siteConfig.ftpsState,
+// linuxFxVersion, alwaysOn, FUNCTIONS_WORKER_RUNTIME...): the runtime, scale and package live in
+// functionAppConfig, and FTP is off through the publishing-credentials policy below. The list:
+// https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations
 
 @description('Function App name (also the first label of its host name).')
 param name string
@@ -22,8 +26,10 @@ param serviceName string = 'api'
 ])
 param pythonVersion string
 
+// Flex Consumption takes 40 to 1000 ("The lowest maximum scale is currently 40",
+// learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations).
 @description('Most instances the app may scale out to.')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -105,7 +111,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {

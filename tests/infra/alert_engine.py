@@ -28,9 +28,17 @@ TABLES = {
     "customEvents": "timestamp TIMESTAMP, name VARCHAR, customDimensions JSON",
     "requests": (
         "timestamp TIMESTAMP, name VARCHAR, resultCode VARCHAR, duration DOUBLE, "
-        "success BOOLEAN, operation_Id VARCHAR"
+        "success BOOLEAN, operation_Id VARCHAR, sdkVersion VARCHAR"
     ),
 }
+# sdkVersion of the two emitters of a requests row per call on Azure Functions: the app's
+# azure-monitor-opentelemetry exporter (`_utils._get_sdk_version()`: "f" Functions, "l" Linux,
+# "m" manual set-up, then py/otel/distro versions) and the Functions host (its tests assert the
+# prefix "azurefunctions: ", Azure/azure-functions-host).
+WORKER_SDK_VERSION = "flm_py3.11.13:otel1.39.1:dst1.8.11"
+HOST_SDK_VERSION = "azurefunctions: 4.1041.200.2"
+# The function AsgiFunctionApp registers (azure.functions' default name): the host's row name.
+HOST_FUNCTION_NAME = "http_app_func"
 
 _OPERATORS = {
     "GreaterThan": lambda v, t: v > t,
@@ -39,15 +47,15 @@ _OPERATORS = {
     "LessThanOrEqual": lambda v, t: v <= t,
     "Equals": lambda v, t: v == t,
 }
-_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 
 
 def iso_minutes(duration: str) -> int:
-    """Minutes of an ISO 8601 rule duration such as PT5M or PT1H."""
+    """Minutes of an ISO 8601 rule duration such as PT5M, PT1H or P1D."""
     match = _DURATION.match(duration)
     assert match and any(match.groups()), f"unsupported duration {duration!r}"
-    hours, minutes = (int(g or 0) for g in match.groups())
-    return hours * 60 + minutes
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return (days * 24 + hours) * 60 + minutes
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,14 @@ class Verdict:
     rows: int
 
 
-def evaluate(
-    rule: AlertRule, tables: Mapping[str, Iterable[Mapping[str, Any]]], now: datetime
-) -> Verdict:
-    """Run the rule's query over the rows inside its window ending at ``now``; fire or not."""
-    start = now - timedelta(minutes=iso_minutes(rule.window))
+def run_query(
+    query: str,
+    tables: Mapping[str, Iterable[Mapping[str, Any]]],
+    now: datetime,
+    window: str,
+) -> list[dict[str, Any]]:
+    """The result rows of ``query`` over the table rows inside the window ending at ``now``."""
+    start = now - timedelta(minutes=iso_minutes(window))
     con = duckdb_kql.connect()
     for table, columns in TABLES.items():
         con.sql(f'CREATE TABLE "{table}" ({columns})')
@@ -71,9 +82,16 @@ def evaluate(
                 continue
             values = [_sql_value(row.get(n)) for n in names]
             con.execute(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(names))})', values)
-    result = duckdb_kql.query(con, rule.query)
+    result = duckdb_kql.query(con, query)
     columns = result.columns
-    records = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
+    return [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
+
+
+def evaluate(
+    rule: AlertRule, tables: Mapping[str, Iterable[Mapping[str, Any]]], now: datetime
+) -> Verdict:
+    """Run the rule's query over the rows inside its window ending at ``now``; fire or not."""
+    records = run_query(rule.query, tables, now, rule.window)
     if rule.time_aggregation == "Count":
         value: float | None = float(len(records))
     else:
@@ -106,6 +124,7 @@ def custom_event(name: str, when: datetime, **dimensions: str) -> dict[str, Any]
 def request(
     when: datetime, result_code: int, duration_ms: float = 20.0, name: str = "POST /api/predict"
 ) -> dict[str, Any]:
+    """A requests row as the app's OpenTelemetry exporter writes it."""
     return {
         "timestamp": when,
         "name": name,
@@ -113,6 +132,19 @@ def request(
         "duration": duration_ms,
         "success": result_code < 400,
         "operation_Id": "op",
+        "sdkVersion": WORKER_SDK_VERSION,
+    }
+
+
+def host_request(worker_row: Mapping[str, Any]) -> dict[str, Any]:
+    """The Functions host's requests row for the same call: same operation, same status, the
+    function's name, a little longer (it includes the hop to the worker). A stand-in: the host
+    cannot run here."""
+    return {
+        **worker_row,
+        "name": HOST_FUNCTION_NAME,
+        "duration": float(worker_row["duration"]) + 3.0,
+        "sdkVersion": HOST_SDK_VERSION,
     }
 
 
@@ -149,6 +181,7 @@ def envelope_rows(envelopes: Iterable[Mapping[str, Any]]) -> dict[str, list[dict
                     "duration": _timespan_ms(base["duration"]),
                     "success": base.get("success"),
                     "operation_Id": (envelope.get("tags") or {}).get("ai.operation.id"),
+                    "sdkVersion": (envelope.get("tags") or {}).get("ai.internal.sdkVersion"),
                 }
             )
     return tables

@@ -10,12 +10,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.infra.alert_engine import custom_event, evaluate, iso_minutes, request
-from tests.infra.bicep_model import alert_rules, main_param_default
+from tests.infra.alert_engine import custom_event, evaluate, host_request, iso_minutes, request
+from tests.infra.bicep_model import (
+    MAIN,
+    alert_rules,
+    config,
+    main_param_default,
+    module_call,
+    module_path,
+    parse,
+    resources,
+)
 from tweet_sentiment import telemetry
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RULES = alert_rules()
+ALERTS = module_path("alerts")
 
 
 def feedback(minutes_ago: float, is_correct: bool) -> dict:
@@ -101,6 +111,22 @@ def test_server_errors_count_5xx_not_client_errors() -> None:
     assert evaluate(RULES["serverErrorsRule"], {"requests": rows}, NOW).fired
 
 
+def test_the_hosts_row_for_the_same_call_is_not_counted() -> None:
+    """Both the Functions host and the app's exporter write a requests row per call: the
+    service-health rules count the app's only (the real envelopes: test_telemetry_replay.py)."""
+    threshold = int(RULES["serverErrorsRule"].threshold)
+    errors = [request(NOW - timedelta(minutes=1), 500) for _ in range(threshold - 1)]
+    rows = {"requests": errors + [host_request(r) for r in errors]}
+    verdict = evaluate(RULES["serverErrorsRule"], rows, NOW)
+    assert (verdict.fired, verdict.value) == (False, threshold - 1)
+    minimum = main_param_default("latencyMinRequests")
+    slow = [
+        request(NOW - timedelta(minutes=1), 200, duration_ms=10_000) for _ in range(minimum - 1)
+    ]
+    rows = {"requests": slow + [host_request(r) for r in slow]}
+    assert evaluate(RULES["latencyRule"], rows, NOW).value is None  # too few, even doubled
+
+
 def test_latency_fires_on_the_95th_percentile_with_enough_requests() -> None:
     limit = RULES["latencyRule"].threshold
     minimum = main_param_default("latencyMinRequests")
@@ -111,3 +137,72 @@ def test_latency_fires_on_the_95th_percentile_with_enough_requests() -> None:
     assert not evaluate(RULES["latencyRule"], {"requests": fast + few_slow}, NOW).fired
     too_few = slow[: minimum - 1]
     assert not evaluate(RULES["latencyRule"], {"requests": too_few}, NOW).fired
+
+
+# ---- windows and frequencies Azure accepts ---------------------------------------------------
+
+# What Azure Monitor accepts for a log search alert rule (Microsoft.Insights/scheduledQueryRules,
+# kind LogAlert), stricter than "any ISO 8601 duration" (Azure/azure-rest-api-specs#21258): the
+# lists the provider validates before calling the API (hashicorp/terraform-provider-azurerm#18960,
+# docs of azurerm_monitor_scheduled_query_rules_alert_v2), a window of at most PT6H when the rule
+# runs every minute, and a frequency no longer than the look-back (window x evaluation periods).
+AZURE_FREQUENCIES = ["PT1M", "PT5M", "PT10M", "PT15M", "PT30M", "PT45M", "PT1H", "PT2H", "PT3H",
+                     "PT4H", "PT5H", "PT6H", "P1D"]  # fmt: skip
+AZURE_WINDOWS = ["PT5M", "PT10M", "PT15M", "PT30M", "PT45M", "PT1H", "PT2H", "PT3H", "PT4H",
+                 "PT5H", "PT6H", "P1D", "P2D"]  # fmt: skip
+AZURE_WINDOWS_EVERY_MINUTE = ["PT1M", *AZURE_WINDOWS[:11]]  # PT1M ... PT6H
+
+
+def accepted_by_azure(frequency: str, window: str, periods: int = 1) -> bool:
+    windows = AZURE_WINDOWS_EVERY_MINUTE if frequency == "PT1M" else AZURE_WINDOWS
+    return (
+        frequency in AZURE_FREQUENCIES
+        and window in windows
+        and iso_minutes(frequency) <= iso_minutes(window) * periods
+    )
+
+
+def allowed_values(path, param: str) -> list | None:
+    decorators = parse(path)["parameters"][param]["decorators"]
+    found = [d["argument"] for d in decorators if d["type"] == "allowed"]
+    return found[0] if found else None
+
+
+def schedules() -> dict[str, tuple[str, str]]:
+    """Per rule: the module parameter of its window, and its frequency (parameter or literal)."""
+    found = {}
+    for symbol, resource in resources(ALERTS, "Microsoft.Insights/scheduledQueryRules").items():
+        props = config(resource)["properties"]
+        found[symbol] = (props["windowSize"], props["evaluationFrequency"])
+    return found
+
+
+def test_the_checker_knows_what_azure_refuses() -> None:
+    assert accepted_by_azure("PT5M", "PT15M") and accepted_by_azure("PT1M", "PT6H")
+    assert not accepted_by_azure("PT15M", "PT10M")  # runs less often than its window
+    assert not accepted_by_azure("PT1M", "P1D")  # every minute, at most six hours back
+    assert not accepted_by_azure("PT2M", "PT5M") and not accepted_by_azure("PT5M", "PT20M")
+
+
+@pytest.mark.parametrize("symbol", sorted(schedules()))
+def test_every_allowed_window_and_frequency_is_one_azure_accepts(symbol: str) -> None:
+    window_param, frequency = schedules()[symbol]
+    module_params = parse(ALERTS)["parameters"]
+    windows = allowed_values(ALERTS, window_param)
+    assert windows, f"{symbol}: {window_param} takes any string"
+    if frequency in module_params:
+        frequencies = allowed_values(ALERTS, frequency)
+        assert frequencies, f"{symbol}: {frequency} takes any string"
+    else:
+        frequencies = [frequency]
+    refused = [(f, w) for f in frequencies for w in windows if not accepted_by_azure(f, w)]
+    assert not refused, f"{symbol}: Azure refuses (frequency, window) {refused}"
+
+
+@pytest.mark.parametrize(
+    "param", [p for pair in schedules().values() for p in pair if p in parse(ALERTS)["parameters"]]
+)
+def test_main_allows_the_same_values_and_its_default_is_one(param: str) -> None:
+    passed = module_call("alerts")["params"][param]
+    assert allowed_values(MAIN, passed) == allowed_values(ALERTS, param)
+    assert main_param_default(passed) in allowed_values(MAIN, passed)

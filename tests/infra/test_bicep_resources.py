@@ -82,8 +82,71 @@ def test_the_site_is_a_secure_linux_function_app() -> None:
     assert props["httpsOnly"] is True
     assert props["siteConfig"]["minTlsVersion"] == "1.2"
     assert props["siteConfig"]["scmMinTlsVersion"] == "1.2"
-    assert props["siteConfig"]["ftpsState"] == "Disabled"
+    # No ftpsState: Flex Consumption answers 400 to it (below); FTP is off through the
+    # publishing-credentials policy (test_basic_publishing_credentials_are_off).
+    assert "ftpsState" not in props["siteConfig"]
     assert site["identity"]["type"] == "UserAssigned"
+
+
+# What Flex Consumption rejects or ignores, from "Flex Consumption plan deprecations" in
+# https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations
+# (MicrosoftDocs/azure-docs, articles/azure-functions/functions-app-settings.md). A siteConfig
+# property there is a hard 400 ("The following site configuration property (Site.SiteConfig.
+# FtpsState) for Flex Consumption sites is invalid", Azure/azure-cli#31414); an app setting is
+# overwritten or ignored, which hides a configuration that is not the one running.
+FLEX_DEPRECATED_APP_SETTINGS = {
+    "ENABLE_ORYX_BUILD",
+    "FUNCTIONS_EXTENSION_VERSION",
+    "FUNCTIONS_WORKER_RUNTIME",
+    "FUNCTIONS_WORKER_RUNTIME_VERSION",
+    "FUNCTIONS_MAX_HTTP_CONCURRENCY",
+    "FUNCTIONS_WORKER_PROCESS_COUNT",
+    "FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED",
+    "SCM_DO_BUILD_DURING_DEPLOYMENT",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "WEBSITE_CONTENTOVERVNET",
+    "WEBSITE_CONTENTSHARE",
+    "WEBSITE_DNS_SERVER",
+    "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
+    "WEBSITE_NODE_DEFAULT_VERSION",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_SKIP_CONTENTSHARE_VALIDATION",
+    "WEBSITE_VNET_ROUTE_ALL",
+}
+FLEX_DEPRECATED_SITE_PROPERTIES = {
+    "alwaysOn",
+    "containerSize",
+    "ftpsState",
+    "isReserved",
+    "isXenon",
+    "javaVersion",
+    "linuxFxVersion",
+    "netFrameworkVersion",
+    "powerShellVersion",
+    "functionAppScaleLimit",
+    "preWarmedInstanceCount",
+    "use32BitWorkerProcess",
+    "vnetBackupRestoreEnabled",
+    "vnetContentShareEnabled",
+    "vnetImagePullEnabled",
+    "vnetRouteAllEnabled",
+    "windowsFxVersion",
+    # Not in that table but Elastic Premium only: "only applies to the Elastic Plans" in every
+    # Microsoft.Web/sites SiteConfig schema since 2023-12-01.
+    "minimumElasticInstanceCount",
+}
+
+
+def test_nothing_flex_consumption_rejects_or_ignores_is_set() -> None:
+    props = only(FUNCTION, "Microsoft.Web/sites")["properties"]
+    site_config = props.get("siteConfig", {})
+    # Azure matches both case-insensitively; the docs write some in PascalCase.
+    set_properties = {k.lower() for k in (*props, *site_config)}
+    refused = {p for p in FLEX_DEPRECATED_SITE_PROPERTIES if p.lower() in set_properties}
+    assert not refused, f"Flex Consumption refuses site properties {sorted(refused)}"
+    names = {n.upper() for n in app_settings()}
+    names |= {s["name"].upper() for s in site_config.get("appSettings", [])}
+    assert not names & FLEX_DEPRECATED_APP_SETTINGS, sorted(names & FLEX_DEPRECATED_APP_SETTINGS)
 
 
 def test_basic_publishing_credentials_are_off() -> None:
@@ -105,6 +168,16 @@ def test_flex_config_runs_the_python_ci_tests_from_an_identity_read_container() 
     scale = flex["scaleAndConcurrency"]
     assert deployed_value("function", scale["instanceMemoryMB"]) in (512, 2048, 4096)
     assert 1 <= deployed_value("function", scale["maximumInstanceCount"]) <= 1000
+
+
+def test_the_scale_limit_is_one_flex_consumption_takes() -> None:
+    """40 to 1000 instances ("The lowest maximum scale is currently 40", Flex Consumption plan
+    considerations, learn.microsoft.com/azure/azure-functions/flex-consumption-plan)."""
+    for path in (MAIN, FUNCTION):
+        decorators = parse(path)["parameters"]["maximumInstanceCount"]["decorators"]
+        bounds = {d["type"]: d["argument"] for d in decorators if d["type"].endswith("_value")}
+        assert bounds == {"min_value": 40, "max_value": 1000}, path.name
+    assert 40 <= main_param_default("maximumInstanceCount") <= 1000
 
 
 def test_the_deployment_container_is_created_in_the_host_storage() -> None:

@@ -13,10 +13,15 @@ from pathlib import Path
 import duckdb_kql
 import pytest
 
+from tests.infra.alert_engine import HOST_SDK_VERSION, WORKER_SDK_VERSION
 from tests.infra.bicep_model import KQL_DIR, alert_rules, loaded_kql_files, module_path
 from tweet_sentiment import telemetry
 
 KQL_FILES = sorted(KQL_DIR.glob("*.kql"))
+# The requests rows the service-health rules count: those of the app's OpenTelemetry exporter,
+# not the Functions host's row for the same call (infra/kql/server_errors.kql says why).
+REQUEST_QUERIES = ("server_errors", "latency_p95")
+REQUEST_SOURCE_LINE = '| where sdkVersion matches regex "^[a-z]+_py[0-9]"\n'
 # Workbook / Logs queries people run (docs/feedback-loop.md), not alert rules: Bicep loads none.
 WATCH_QUERIES = {"drift"}
 EVENT_NAMES = {telemetry.FEEDBACK_EVENT, telemetry.SCORED_EVENT}
@@ -109,3 +114,30 @@ def test_the_deployed_queries_are_valid_kql(symbol: str) -> None:
 
 def test_the_validator_rejects_broken_kql() -> None:
     assert duckdb_kql.validate("customEvents | where name ==")
+
+
+@pytest.mark.parametrize("stem", REQUEST_QUERIES)
+def test_the_request_queries_count_one_source(stem: str) -> None:
+    kql = code(KQL_DIR / f"{stem}.kql")
+    assert tables(kql) == {"requests"}
+    first_step = kql.split("requests\n", 1)[1].split("\n", 1)[0] + "\n"
+    assert first_step == REQUEST_SOURCE_LINE, f"{stem}: the source filter must come first"
+
+
+def source_pattern() -> re.Pattern:
+    return re.compile(re.search(r'regex "([^"]+)"', REQUEST_SOURCE_LINE).group(1))
+
+
+def test_the_source_filter_keeps_the_exporters_rows_and_drops_the_hosts(monkeypatch) -> None:
+    """The real exporter's sdkVersion, on Functions (FUNCTIONS_WORKER_RUNTIME set) and off it,
+    matches; the host's ("azurefunctions: <version>") and a .NET exporter's do not."""
+    from azure.monitor.opentelemetry.exporter import _utils
+
+    monkeypatch.setenv("FUNCTIONS_WORKER_RUNTIME", "python")
+    on_functions = _utils._get_sdk_version()
+    assert on_functions.startswith("f")
+    monkeypatch.delenv("FUNCTIONS_WORKER_RUNTIME")
+    for version in (on_functions, _utils._get_sdk_version(), WORKER_SDK_VERSION):
+        assert source_pattern().search(version), version
+    for version in (HOST_SDK_VERSION, "azurefunctions: 4.34.2.22820", "dotnet8.0.11:otel1.9.0"):
+        assert not source_pattern().search(version), version

