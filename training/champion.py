@@ -69,14 +69,21 @@ def exportable(result: runs.RunResult) -> bool:
     )
 
 
-def choose(results: Sequence[runs.RunResult], name: str | None = None) -> runs.RunResult:
-    """The champion by :data:`RULE` (or the exportable run called ``name``)."""
+def shortlist(
+    results: Sequence[runs.RunResult], name: str | None = None
+) -> tuple[list[runs.RunResult], set[str]]:
+    """The candidates within the validation tolerance, and the OOD sets that judge them."""
     candidates = [r for r in results if exportable(r) and (name is None or r.name == name)]
     if not candidates:
         raise NoCandidate(f"no exportable neural model{f' named {name}' if name else ''}")
     best_val = max(r.val["macro_f1"] for r in candidates)
     close = [r for r in candidates if r.val["macro_f1"] >= best_val - VAL_TOLERANCE]
-    sets = judging_sets(close)
+    return close, judging_sets(close)
+
+
+def choose(results: Sequence[runs.RunResult], name: str | None = None) -> runs.RunResult:
+    """The champion by :data:`RULE` (or the exportable run called ``name``)."""
+    close, sets = shortlist(results, name)
     if not sets:
         return max(close, key=lambda r: r.val["macro_f1"])
     return max(close, key=lambda r: (ood_dev_score(r, sets), r.val["macro_f1"]))
