@@ -125,7 +125,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
-    app.state.settings = settings
     app.state.model = ModelHolder(settings.model_dir)
     app.state.store = StoreHolder(settings)
     _add_error_handling(app, settings)

@@ -121,14 +121,6 @@ class FeedbackStore:
                 self.container.create_container()
             self._container_ready = True
 
-    def ping(self) -> bool:
-        """True when the container answers (used by tests and diagnostics, not by liveness)."""
-        try:
-            self.container.get_container_properties()
-            return True
-        except (AzureError, OSError):
-            return False
-
 
 def _describe(error: Exception) -> str:
     if isinstance(error, ClientAuthenticationError):
