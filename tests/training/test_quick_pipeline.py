@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import onnx
@@ -17,10 +16,10 @@ import pytest
 from tests.data.test_sources_and_split import write_sentiment140
 from training.tracking import CHAMPION_ALIAS, REGISTERED_MODEL
 from tweet_sentiment.artifacts import MODEL_FILE, VOCAB_FILE, read_card
+from tweet_sentiment.config import REPO_ROOT
 from tweet_sentiment.text import tokenise
 from tweet_sentiment.vocab import Vocabulary
 
-REPO = Path(__file__).resolve().parents[2]
 QUICK_BUDGET_S = 300  # the issue: --quick within 5 minutes
 
 pytestmark = pytest.mark.slow
@@ -30,7 +29,11 @@ pytestmark = pytest.mark.slow
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("quick")
     ood = write_sentiment140(tmp / "s140.csv", rows=200)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/m.db"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/m.db",
+    }
     env.pop("TRAIN_NO_MLFLOW", None)
     started = time.perf_counter()
     done = subprocess.run(
