@@ -3,15 +3,14 @@
 Requests are strict: unknown fields are refused (a typo such as ``"txt"`` must not silently score
 nothing), and no type is coerced (``{"text": 5}`` is an error, not the tweet ``"5"``). Limits that
 depend on the settings (batch size, text length) or on the served model (its labels) are checked in
-:mod:`tweet_sentiment.api` and written into the OpenAPI document by :func:`document_rules`, so a
-client reading the document knows every rule a request must follow.
+:mod:`tweet_sentiment.api.validation` and written into the OpenAPI document by
+:mod:`tweet_sentiment.api.openapi`, so a client reading the document knows every rule a request
+must follow.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
@@ -110,48 +109,3 @@ _NOT_BLANK = re.compile(NOT_BLANK)
 
 def is_blank(text: str) -> bool:
     return _NOT_BLANK.search(text) is None
-
-
-def document_rules(
-    schema: dict[str, Any], max_batch: int, max_text_chars: int, labels: Sequence[str] | None
-) -> dict[str, Any]:
-    """Add the rules the code enforces to the generated OpenAPI document (in place, idempotent).
-
-    Exactly one of ``text``/``texts``, non-blank texts up to ``max_text_chars``, batches of 1 to
-    ``max_batch`` and, when the model card is readable, the label set. Rules that stay in prose
-    (the API description): the body size limit, valid Unicode (no lone surrogates), the smaller
-    batch limit with ``explain=true`` and how ``correct_label`` must relate to ``predicted_label``
-    (JSON Schema cannot compare two fields).
-    """
-    models = schema["components"]["schemas"]
-    tweet = {"type": "string", "minLength": 1, "maxLength": max_text_chars, "pattern": NOT_BLANK}
-    predict = models["PredictRequest"]["properties"]
-    predict["text"]["anyOf"] = [tweet, {"type": "null"}]
-    batch = {"type": "array", "items": tweet, "minItems": 1, "maxItems": max_batch}
-    predict["texts"]["anyOf"] = [batch, {"type": "null"}]
-    models["PredictRequest"]["oneOf"] = [
-        {"required": [one], "properties": {one: {"not": {"type": "null"}}, other: {"type": "null"}}}
-        for one, other in (("text", "texts"), ("texts", "text"))
-    ]
-    feedback = models["FeedbackRequest"]["properties"]
-    feedback["text"] |= tweet
-    label = {**tweet, "enum": list(labels)} if labels else tweet
-    feedback["predicted_label"] |= label
-    feedback["correct_label"]["anyOf"] = [label, {"type": "null"}]
-    for name in ("prediction_id", "model_version"):
-        text = feedback[name]["anyOf"][0]
-        text |= {**tweet, "maxLength": min(text.get("maxLength", max_text_chars), max_text_chars)}
-    if labels:  # the example must be valid for the served model (it may have other labels)
-        (example,) = models["FeedbackRequest"]["examples"]
-        models["FeedbackRequest"]["examples"] = [
-            {**example, "predicted_label": labels[-1], "correct_label": labels[0]}
-        ]
-    models["FeedbackRequest"]["if"] = {
-        "properties": {"is_correct": {"const": False}},
-        "required": ["is_correct"],
-    }
-    models["FeedbackRequest"]["then"] = {
-        "required": ["correct_label"],
-        "properties": {"correct_label": {"not": {"type": "null"}}},
-    }
-    return schema
