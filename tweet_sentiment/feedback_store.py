@@ -1,4 +1,5 @@
-"""Feedback persistence: one JSON document per feedback in Azure Blob Storage.
+"""Feedback persistence: one JSON document per feedback in Azure Blob Storage, of one shape
+(:class:`FeedbackDocument`, the only definition of what a stored feedback is).
 
 Why blobs, one per feedback: appends never contend, nothing is ever rewritten, and the documents
 are ready for a retraining job to list by date. Names are date-partitioned and unique
@@ -15,11 +16,10 @@ Timeouts and retries are short on purpose: when storage is down the user gets a 
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from azure.core.exceptions import (
     AzureError,
@@ -28,12 +28,32 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings, LinearRetry
+from pydantic import ConfigDict, StrictStr
 
 from tweet_sentiment.config import Settings
+from tweet_sentiment.schemas import FeedbackRequest
 
 
 class StorageUnavailable(RuntimeError):
     """Storage could not be reached or refused the write; the API answers 503."""
+
+
+class FeedbackDocument(FeedbackRequest):
+    """One stored feedback (one JSON blob): the verdict as the client sent it, with its rules
+    (:class:`~tweet_sentiment.schemas.FeedbackRequest`), and what the service adds. The API writes
+    it, ``training.feedback`` validates what it reads with it, the tests seed it."""
+
+    model_config = ConfigDict(extra="ignore")  # a field added later must not reject old readers
+
+    feedback_id: StrictStr
+    received_at: StrictStr
+    served_model_version: StrictStr | None = None
+    labels: list[StrictStr] | None = None
+
+
+class Saved(NamedTuple):
+    document: FeedbackDocument  # as stored
+    blob_name: str
 
 
 class FeedbackStore:
@@ -71,12 +91,24 @@ class FeedbackStore:
         feedback_id = str(uuid.uuid4())
         return feedback_id, f"{now:%Y/%m/%d/%H}/{now:%Y%m%dT%H%M%S%fZ}-{feedback_id}.json"
 
-    def save(self, document: dict[str, Any]) -> tuple[str, str]:
-        """Store one feedback document; returns (feedback_id, blob name) once it is durable."""
+    def save(
+        self, feedback: FeedbackRequest, served_model_version: str, labels: list[str]
+    ) -> Saved:
+        """Store one feedback; returns the stored document and its blob once it is durable.
+
+        ``model_version`` is the client's, else the served model's.
+        """
         now = datetime.now(UTC)
         feedback_id, name = self.new_blob_name(now)
-        body = {"feedback_id": feedback_id, "received_at": now.isoformat(), **document}
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        document = FeedbackDocument(
+            **feedback.model_dump(exclude={"model_version"}),
+            model_version=feedback.model_version or served_model_version,
+            feedback_id=feedback_id,
+            received_at=now.isoformat(),
+            served_model_version=served_model_version,
+            labels=labels,
+        )
+        data = document.model_dump_json().encode("utf-8")
         try:
             self._ensure_container()
             self._upload(name, data)
@@ -91,7 +123,7 @@ class FeedbackStore:
             self._guarded(lambda: self._upload(name, data))
         except (AzureError, OSError) as error:
             raise StorageUnavailable(_describe(error)) from error
-        return feedback_id, name
+        return Saved(document, name)
 
     def _guarded(self, action: Any) -> None:
         try:

@@ -12,7 +12,21 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# Error types of the feedback rules (training tells its rejection reasons by them).
+UNKNOWN_LABEL = "unknown_label"
+INCONSISTENT = "inconsistent"
+CORRECT_LABEL_MISSING = "correct_label_missing"
 
 
 class PredictRequest(BaseModel):
@@ -53,6 +67,13 @@ class PredictResponse(BaseModel):
 class FeedbackRequest(BaseModel):
     """A user's verdict on one prediction."""
 
+    # (The docstring is the OpenAPI description.) The stored document, FeedbackDocument in
+    # tweet_sentiment.feedback_store, extends this model, so its rules hold wherever feedback is
+    # read or written: the rules linking is_correct, predicted_label and correct_label are its
+    # validators (once validated, correct_label is always set); labels are checked against
+    # context={"labels": [...]} when the validation is given one (the served model's at the
+    # API, the champion's when training reads feedback).
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -73,6 +94,7 @@ class FeedbackRequest(BaseModel):
     is_correct: StrictBool
     correct_label: StrictStr | None = Field(
         default=None,
+        validate_default=True,
         description="required when is_correct is false, and then different from "
         "predicted_label; with is_correct true, absent or equal to predicted_label",
     )
@@ -80,6 +102,34 @@ class FeedbackRequest(BaseModel):
     model_version: StrictStr | None = Field(
         default=None, max_length=200, description="defaults to the served model's version"
     )
+
+    @field_validator("predicted_label", "correct_label")
+    @classmethod
+    def _known_label(cls, value: str | None, info: ValidationInfo) -> str | None:
+        labels = (info.context or {}).get("labels")
+        if value is not None and labels is not None and value not in labels:
+            raise PydanticCustomError(
+                UNKNOWN_LABEL,
+                "{value} is not one of {labels}",
+                {"value": repr(value), "labels": str(labels)},
+            )
+        return value
+
+    @field_validator("correct_label")
+    @classmethod
+    def _agrees_with_is_correct(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The verdict is one of: right (``correct_label`` absent or the prediction) or wrong
+        (``correct_label`` another label)."""
+        if "is_correct" not in info.data or "predicted_label" not in info.data:
+            return value  # already refused for its own field
+        predicted, is_correct = info.data["predicted_label"], info.data["is_correct"]
+        if value is None and not is_correct:
+            raise PydanticCustomError(CORRECT_LABEL_MISSING, "required when is_correct is false")
+        if value is not None and is_correct and value != predicted:
+            raise PydanticCustomError(INCONSISTENT, "differs from predicted_label but is_correct")
+        if value is not None and not is_correct and value == predicted:
+            raise PydanticCustomError(INCONSISTENT, "equals predicted_label but not is_correct")
+        return predicted if value is None else value
 
 
 class FeedbackResponse(BaseModel):

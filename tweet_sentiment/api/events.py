@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tweet_sentiment import telemetry
+from tweet_sentiment.feedback_store import FeedbackDocument
 from tweet_sentiment.schemas import PredictionOut
 
 
@@ -27,15 +28,15 @@ def emit_scored(predictions: list[PredictionOut], oov: float) -> None:
         telemetry.emit_event(telemetry.SCORED_EVENT, properties)
 
 
-def emit_feedback(document: dict[str, Any]) -> None:
+def emit_feedback(document: FeedbackDocument) -> None:
     """One `feedback` customEvent per stored feedback (the mispredictions query reads them)."""
     telemetry.emit_event(
         telemetry.FEEDBACK_EVENT,
         {
-            telemetry.PROP_IS_CORRECT: document["is_correct"],
-            telemetry.PROP_PREDICTED_LABEL: document["predicted_label"],
-            telemetry.PROP_CORRECT_LABEL: document["correct_label"],
-            telemetry.PROP_MODEL_VERSION: document["model_version"],
-            telemetry.PROP_PREDICTION_ID: document["prediction_id"],
+            telemetry.PROP_IS_CORRECT: document.is_correct,
+            telemetry.PROP_PREDICTED_LABEL: document.predicted_label,
+            telemetry.PROP_CORRECT_LABEL: document.correct_label,
+            telemetry.PROP_MODEL_VERSION: document.model_version,
+            telemetry.PROP_PREDICTION_ID: document.prediction_id,
         },
     )

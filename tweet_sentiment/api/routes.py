@@ -24,7 +24,7 @@ from tweet_sentiment.api.dependencies import (
     json_body,
 )
 from tweet_sentiment.api.errors import ERROR_RESPONSES, ApiError
-from tweet_sentiment.api.validation import feedback_document, texts_of
+from tweet_sentiment.api.validation import check_feedback, texts_of
 from tweet_sentiment.feedback_store import StorageUnavailable
 from tweet_sentiment.schemas import (
     FeedbackRequest,
@@ -87,13 +87,13 @@ def feedback(
     body: FeedbackRequest, scorer: ScorerDep, store: StoreDep, settings: SettingsDep
 ) -> FeedbackResponse:
     """Record whether a prediction was right; 201 only once the document is stored."""
-    document = feedback_document(body, scorer, settings)
+    check_feedback(body, scorer, settings)
     try:
-        feedback_id, blob_name = store.save(document)
+        saved = store.save(body, scorer.model_version, scorer.labels)
     except StorageUnavailable as exc:
         raise ApiError(503, "storage_unavailable", f"{exc}; feedback NOT saved, retry") from exc
-    events.emit_feedback(document)
-    return FeedbackResponse(feedback_id=feedback_id, blob_name=blob_name)
+    events.emit_feedback(saved.document)
+    return FeedbackResponse(feedback_id=saved.document.feedback_id, blob_name=saved.blob_name)
 
 
 @api.get("/health", response_model=HealthResponse, tags=["service"])

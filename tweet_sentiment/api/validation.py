@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from tweet_sentiment.api.errors import ApiError, Problem, summary
 from tweet_sentiment.config import Settings
 from tweet_sentiment.schemas import FeedbackRequest, PredictRequest, is_blank
@@ -47,7 +49,9 @@ def text_problem(text: str, max_chars: int) -> str | None:
     return None
 
 
-def feedback_document(body: FeedbackRequest, scorer: Scorer, settings: Settings) -> dict[str, Any]:
+def check_feedback(body: FeedbackRequest, scorer: Scorer, settings: Settings) -> None:
+    """The feedback's texts within the limits, its labels the served model's, or a 422 naming
+    every bad field (the rules between the fields are the model's validators: already checked)."""
     problems: list[Problem] = []
     for field in ("text", "predicted_label", "correct_label", "prediction_id", "model_version"):
         value = getattr(body, field)
@@ -56,34 +60,9 @@ def feedback_document(body: FeedbackRequest, scorer: Scorer, settings: Settings)
         problem = text_problem(value, settings.max_text_chars)
         if problem:
             problems.append({"loc": ["body", field], "msg": problem})
-    for field in ("predicted_label", "correct_label"):
-        value = getattr(body, field)
-        if value is not None and value not in scorer.labels:
-            problems.append(
-                {"loc": ["body", field], "msg": f"{value!r} is not one of {scorer.labels}"}
-            )
-    correct = body.correct_label
-    if body.is_correct and correct is not None and correct != body.predicted_label:
-        problems.append(
-            {"loc": ["body", "correct_label"], "msg": "differs from predicted_label but is_correct"}
-        )
-    if not body.is_correct and correct is None:
-        problems.append(
-            {"loc": ["body", "correct_label"], "msg": "required when is_correct is false"}
-        )
-    if not body.is_correct and correct is not None and correct == body.predicted_label:
-        problems.append(
-            {"loc": ["body", "correct_label"], "msg": "equals predicted_label but not is_correct"}
-        )
+    try:
+        FeedbackRequest.model_validate(body.model_dump(), context={"labels": scorer.labels})
+    except ValidationError as error:
+        problems += [{"loc": ["body", *e["loc"]], "msg": e["msg"]} for e in error.errors()]
     if problems:
         raise ApiError(422, "validation_error", summary(problems), problems)
-    return {
-        "text": body.text,
-        "predicted_label": body.predicted_label,
-        "is_correct": body.is_correct,
-        "correct_label": correct or body.predicted_label,
-        "prediction_id": body.prediction_id,
-        "model_version": body.model_version or scorer.model_version,
-        "served_model_version": scorer.model_version,
-        "labels": scorer.labels,
-    }
