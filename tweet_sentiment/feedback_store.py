@@ -6,6 +6,12 @@ are ready for a retraining job to list by date. Names are date-partitioned and u
 (`YYYY/MM/DD/HH/<timestamp>-<uuid4>.json`) and written with ``overwrite=False``, so one feedback
 can never replace another. The caller gets the id only after the write succeeded.
 
+Idempotent resends: a feedback with an ``idempotency_key`` is named by the key instead
+(`keyed/<uuid5(key)>.json`, the uuid5 being its feedback_id), so sending it again (after a lost
+answer, a 503, a storage restart, or twice at once) meets "already exists" and answers with the
+document stored first: one document however often it is sent. The same key with another verdict
+is a :class:`FeedbackConflict`, never an overwrite.
+
 Authentication: a storage connection string (Azurite locally and in tests) or, when an account URL
 is configured, a managed identity through ``DefaultAzureCredential`` (no secret in Azure).
 
@@ -28,10 +34,13 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings, LinearRetry
-from pydantic import ConfigDict, StrictStr
+from pydantic import ConfigDict, StrictStr, ValidationError
 
 from tweet_sentiment.config import Settings
 from tweet_sentiment.schemas import FeedbackRequest
+
+# Namespace of the feedback ids derived from idempotency keys (uuid5): any fixed uuid will do.
+_KEYS = uuid.UUID("5b0f3c55-7d2e-4e61-9a55-6f0c1f1e2a7d")
 
 
 class StorageUnavailable(RuntimeError):
@@ -50,10 +59,21 @@ class FeedbackDocument(FeedbackRequest):
     served_model_version: StrictStr | None = None
     labels: list[StrictStr] | None = None
 
+    def same_feedback(self, other: FeedbackDocument) -> bool:
+        """The same verdict, whatever the service added (ids, times, model versions): what a
+        resend of the same feedback has in common with the stored one."""
+        verdict = set(FeedbackRequest.model_fields) - {"model_version"}
+        return self.model_dump(include=verdict) == other.model_dump(include=verdict)
+
 
 class Saved(NamedTuple):
-    document: FeedbackDocument  # as stored
+    document: FeedbackDocument  # as stored (for a resend: the one stored first)
     blob_name: str
+    created: bool  # False: this feedback was already stored (a resend), nothing was written
+
+
+class FeedbackConflict(RuntimeError):
+    """The idempotency key names a stored feedback with another verdict; the API answers 409."""
 
 
 class FeedbackStore:
@@ -85,8 +105,12 @@ class FeedbackStore:
         return cls(service.get_container_client(settings.feedback_container))
 
     @staticmethod
-    def new_blob_name(now: datetime | None = None) -> tuple[str, str]:
-        """(feedback_id, blob name): date-partitioned, sortable, unique."""
+    def new_blob_name(now: datetime | None = None, key: str | None = None) -> tuple[str, str]:
+        """(feedback_id, blob name): date-partitioned, sortable, unique; named by the key when
+        the client gave one (the same key, the same name)."""
+        if key is not None:
+            feedback_id = str(uuid.uuid5(_KEYS, key))
+            return feedback_id, f"keyed/{feedback_id}.json"
         now = now or datetime.now(UTC)
         feedback_id = str(uuid.uuid4())
         return feedback_id, f"{now:%Y/%m/%d/%H}/{now:%Y%m%dT%H%M%S%fZ}-{feedback_id}.json"
@@ -99,7 +123,7 @@ class FeedbackStore:
         ``model_version`` is the client's, else the served model's.
         """
         now = datetime.now(UTC)
-        feedback_id, name = self.new_blob_name(now)
+        feedback_id, name = self.new_blob_name(now, feedback.idempotency_key)
         document = FeedbackDocument(
             **feedback.model_dump(exclude={"model_version"}),
             model_version=feedback.model_version or served_model_version,
@@ -108,28 +132,48 @@ class FeedbackStore:
             served_model_version=served_model_version,
             labels=labels,
         )
-        data = document.model_dump_json().encode("utf-8")
         try:
-            self._ensure_container()
-            self._upload(name, data)
+            self._write(name, document.model_dump_json().encode("utf-8"))
         except ResourceExistsError:
-            # The name holds a fresh uuid4, so the blob is ours: an earlier attempt of this write
-            # was stored but its answer was lost, and the client's retry met it. Stored = success.
-            self._guarded(lambda: self._confirm(name, data))
-        except ResourceNotFoundError:
-            # Container deleted behind our back: create it again, write once more.
-            self._container_ready = False
-            self._guarded(self._ensure_container)
-            self._guarded(lambda: self._upload(name, data))
-        except (AzureError, OSError) as error:
-            raise StorageUnavailable(_describe(error)) from error
-        return Saved(document, name)
+            return self._already_stored(name, document)
+        return Saved(document, name, created=True)
 
-    def _guarded(self, action: Any) -> None:
+    def _write(self, name: str, data: bytes) -> None:
+        """Write a new blob; ResourceExistsError when the name is taken, else stored or
+        StorageUnavailable."""
         try:
-            action()
+            try:
+                self._ensure_container()
+                self._upload(name, data)
+            except ResourceNotFoundError:
+                # Container deleted behind our back: create it again, write once more.
+                self._container_ready = False
+                self._ensure_container()
+                self._upload(name, data)
+        except ResourceExistsError:
+            raise
         except (AzureError, OSError) as error:
             raise StorageUnavailable(_describe(error)) from error
+
+    def _already_stored(self, name: str, document: FeedbackDocument) -> Saved:
+        """The name is taken: by this very write (the storage client retried after a lost
+        answer), by an earlier send of the same feedback (a resend), or by another feedback."""
+        try:
+            stored = FeedbackDocument.model_validate_json(
+                self.container.download_blob(name).readall()
+            )
+        except (AzureError, OSError) as error:
+            raise StorageUnavailable(_describe(error)) from error
+        except ValidationError as error:
+            raise StorageUnavailable(f"blob {name} exists and is not a feedback") from error
+        if stored.same_feedback(document):
+            return Saved(stored, name, created=stored == document)
+        if document.idempotency_key is not None:
+            raise FeedbackConflict(
+                f"idempotency_key {document.idempotency_key[:80]!r} was sent with another "
+                f"feedback (stored as {stored.feedback_id}): use a new key for a new feedback"
+            )
+        raise StorageUnavailable(f"blob {name} exists with other content")
 
     def _upload(self, name: str, data: bytes) -> None:
         self.container.upload_blob(
@@ -138,10 +182,6 @@ class FeedbackStore:
             overwrite=False,
             content_settings=ContentSettings(content_type="application/json; charset=utf-8"),
         )
-
-    def _confirm(self, name: str, data: bytes) -> None:
-        if self.container.download_blob(name).readall() != data:
-            raise StorageUnavailable(f"blob {name} exists with other content")
 
     def _ensure_container(self) -> None:
         if self._container_ready:

@@ -102,6 +102,13 @@ class FeedbackRequest(BaseModel):
     model_version: StrictStr | None = Field(
         default=None, max_length=200, description="defaults to the served model's version"
     )
+    idempotency_key: StrictStr | None = Field(
+        default=None,
+        max_length=200,
+        description="a key the client picks for this feedback (e.g. a uuid4) and sends again "
+        "when it resends it (no answer, or a 503): the feedback is stored once, and every resend "
+        "gets the stored feedback_id; reused with another feedback it is a 409",
+    )
 
     @field_validator("predicted_label", "correct_label")
     @classmethod

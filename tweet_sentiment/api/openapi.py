@@ -71,7 +71,7 @@ def document_rules(
     label = {**tweet, "enum": list(labels)} if labels else tweet
     feedback["predicted_label"] |= label
     feedback["correct_label"]["anyOf"] = [label, {"type": "null"}]
-    for name in ("prediction_id", "model_version"):
+    for name in ("prediction_id", "model_version", "idempotency_key"):
         text = feedback[name]["anyOf"][0]
         text |= {**tweet, "maxLength": min(text.get("maxLength", max_text_chars), max_text_chars)}
     if labels:  # the example must be valid for the served model (it may have other labels)

@@ -53,7 +53,9 @@ def check_feedback(body: FeedbackRequest, scorer: Scorer, settings: Settings) ->
     """The feedback's texts within the limits, its labels the served model's, or a 422 naming
     every bad field (the rules between the fields are the model's validators: already checked)."""
     problems: list[Problem] = []
-    for field in ("text", "predicted_label", "correct_label", "prediction_id", "model_version"):
+    strings = ("text", "predicted_label", "correct_label", "prediction_id", "model_version",
+               "idempotency_key")  # fmt: skip
+    for field in strings:
         value = getattr(body, field)
         if value is None:
             continue
