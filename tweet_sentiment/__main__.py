@@ -93,7 +93,7 @@ def score_stream(scorer: Scorer, tweets: Iterator[str], out: TextIO, batch_size:
     labels = scorer.labels
     count = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: tuple[list[str], Future] | None = None
+        pending: tuple[list[str], Future[np.ndarray]] | None = None
         while True:
             batch = list(islice(tweets, batch_size))
             if batch:

@@ -113,9 +113,13 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        **_: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:  # fmt: skip
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         """``Settings(...)`` reads nothing: the environment is read by :meth:`from_env` only."""
         return (init_settings,)
 
@@ -125,7 +129,7 @@ class Settings(BaseSettings):
         source = EnvSettingsSource(cls)
         env = os.environ if env is None else env
         source.env_vars = {name: value.strip() for name, value in env.items() if value.strip()}
-        return cls(_build_sources=((source,), {}))
+        return cls(**source())
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some values changed (tests and the CLI use it)."""

@@ -90,7 +90,8 @@ class FeedbackStore:
             "connection_timeout": settings.storage_timeout_seconds,
             "read_timeout": settings.storage_timeout_seconds,
             # Storage's default retry waits 15 s, then 45 s...: far too long for a user waiting.
-            "retry_policy": LinearRetry(backoff=0.3, random_jitter_range=0, retry_total=2),
+            # (The SDK types backoff as int; it is seconds, and a float works.)
+            "retry_policy": LinearRetry(backoff=0.3, random_jitter_range=0, retry_total=2),  # type: ignore[arg-type]
         }
         if settings.storage_account_url:
             from azure.identity import DefaultAzureCredential  # only in Azure: slow import

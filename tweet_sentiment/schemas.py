@@ -11,6 +11,7 @@ must follow.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -154,7 +155,7 @@ class HealthResponse(BaseModel):
 class ErrorResponse(BaseModel):
     error: str = Field(description="machine-readable error code")
     message: str = Field(description="what is wrong, for a person")
-    details: list[dict] | None = None
+    details: list[dict[str, Any]] | None = None
 
 
 # A text must hold at least one character outside this class to not be blank. Spelled out so it

@@ -33,14 +33,15 @@ def serve_rules(app: FastAPI, settings: Settings) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        schema = app.openapi_schema
+        if schema is None:
             try:
                 labels: list[str] | None = read_card(settings.model_dir).labels
             except (OSError, ValueError):
                 labels = None  # the document still serves; /api/health says what is wrong
             schema = generate()  # also caches it in app.openapi_schema
             document_rules(schema, settings.max_batch, settings.max_text_chars, labels)
-        return app.openapi_schema
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
