@@ -6,11 +6,11 @@ are ready for a retraining job to list by date. Names are date-partitioned and u
 (`YYYY/MM/DD/HH/<timestamp>-<uuid4>.json`) and written with ``overwrite=False``, so one feedback
 can never replace another. The caller gets the id only after the write succeeded.
 
-Idempotent resends: a feedback with an ``idempotency_key`` is named by the key instead
-(`keyed/<uuid5(key)>.json`, the uuid5 being its feedback_id), so sending it again (after a lost
-answer, a 503, a storage restart, or twice at once) meets "already exists" and answers with the
-document stored first: one document however often it is sent. The same key with another verdict
-is a :class:`FeedbackConflict`, never an overwrite.
+Idempotent resends: a feedback with an ``idempotency_key`` is named by the key and the verdict
+instead (`keyed/<uuid5 of both>.json`, that uuid5 being its feedback_id), so sending it again
+(after a lost answer, a 503, a storage restart, or twice at once) meets "already exists" and
+answers with the document stored first: one document however often it is sent. The same key with
+another verdict is another name, so another document: nothing is ever overwritten or refused.
 
 Authentication: a storage connection string (Azurite locally and in tests) or, when an account URL
 is configured, a managed identity through ``DefaultAzureCredential`` (no secret in Azure).
@@ -22,6 +22,7 @@ Timeouts and retries are short on purpose: when storage is down the user gets a 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -62,18 +63,26 @@ class FeedbackDocument(FeedbackRequest):
     def same_feedback(self, other: FeedbackDocument) -> bool:
         """The same verdict, whatever the service added (ids, times, model versions): what a
         resend of the same feedback has in common with the stored one."""
-        verdict = set(FeedbackRequest.model_fields) - {"model_version"}
-        return self.model_dump(include=verdict) == other.model_dump(include=verdict)
+        return verdict(self) == verdict(other)
+
+
+def verdict(feedback: FeedbackRequest) -> dict[str, Any]:
+    """What the client said (the model version aside: it defaults to the served one), not what
+    the service added."""
+    return feedback.model_dump(include=set(FeedbackRequest.model_fields) - {"model_version"})
+
+
+def resend_key(feedback: FeedbackRequest) -> str | None:
+    """What names a feedback sent with an idempotency key: the key and the verdict."""
+    if feedback.idempotency_key is None:
+        return None
+    return json.dumps(verdict(feedback), sort_keys=True, ensure_ascii=False)
 
 
 class Saved(NamedTuple):
     document: FeedbackDocument  # as stored (for a resend: the one stored first)
     blob_name: str
     created: bool  # False: this feedback was already stored (a resend), nothing was written
-
-
-class FeedbackConflict(RuntimeError):
-    """The idempotency key names a stored feedback with another verdict; the API answers 409."""
 
 
 class FeedbackStore:
@@ -107,8 +116,8 @@ class FeedbackStore:
 
     @staticmethod
     def new_blob_name(now: datetime | None = None, key: str | None = None) -> tuple[str, str]:
-        """(feedback_id, blob name): date-partitioned, sortable, unique; named by the key when
-        the client gave one (the same key, the same name)."""
+        """(feedback_id, blob name): date-partitioned, sortable, unique; named by ``key`` (see
+        :func:`resend_key`) when there is one: the same key, the same name."""
         if key is not None:
             feedback_id = str(uuid.uuid5(_KEYS, key))
             return feedback_id, f"keyed/{feedback_id}.json"
@@ -124,7 +133,7 @@ class FeedbackStore:
         ``model_version`` is the client's, else the served model's.
         """
         now = datetime.now(UTC)
-        feedback_id, name = self.new_blob_name(now, feedback.idempotency_key)
+        feedback_id, name = self.new_blob_name(now, resend_key(feedback))
         document = FeedbackDocument(
             **feedback.model_dump(exclude={"model_version"}),
             model_version=feedback.model_version or served_model_version,
@@ -158,7 +167,7 @@ class FeedbackStore:
 
     def _already_stored(self, name: str, document: FeedbackDocument) -> Saved:
         """The name is taken: by this very write (the storage client retried after a lost
-        answer), by an earlier send of the same feedback (a resend), or by another feedback."""
+        answer) or by an earlier send of the same feedback (a resend)."""
         try:
             stored = FeedbackDocument.model_validate_json(
                 self.container.download_blob(name).readall()
@@ -169,11 +178,6 @@ class FeedbackStore:
             raise StorageUnavailable(f"blob {name} exists and is not a feedback") from error
         if stored.same_feedback(document):
             return Saved(stored, name, created=stored == document)
-        if document.idempotency_key is not None:
-            raise FeedbackConflict(
-                f"idempotency_key {document.idempotency_key[:80]!r} was sent with another "
-                f"feedback (stored as {stored.feedback_id}): use a new key for a new feedback"
-            )
         raise StorageUnavailable(f"blob {name} exists with other content")
 
     def _upload(self, name: str, data: bytes) -> None:

@@ -108,7 +108,7 @@ class FeedbackRequest(BaseModel):
         max_length=200,
         description="a key the client picks for this feedback (e.g. a uuid4) and sends again "
         "when it resends it (no answer, or a 503): the feedback is stored once, and every resend "
-        "gets the stored feedback_id; reused with another feedback it is a 409",
+        "gets the stored feedback_id",
     )
 
     @field_validator("predicted_label", "correct_label")

@@ -220,7 +220,7 @@ def keyed(body: dict) -> dict:
 
 def test_resends_with_the_same_key_store_one_feedback(azurite, app_settings):
     """Sequential and concurrent resends of one feedback: every answer is the same 201, one
-    document is stored; the key sent with another verdict is a 409 and changes nothing."""
+    document is stored; the key sent with another verdict is another feedback."""
     settings = app_settings.with_(feedback_container=f"resend-{uuid.uuid4().hex[:8]}")
     with serve_in_thread(create_app(settings)) as url:
         labels = httpx.get(f"{url}/api/model").json()["labels"]
@@ -229,15 +229,15 @@ def test_resends_with_the_same_key_store_one_feedback(azurite, app_settings):
         at_once = keyed(feedback_body(labels, 1, 2))
         concurrent = run_threads(lambda _: post_feedback(url, at_once), 8)
         other_verdict = {**once, "text": f"{once['text']} (another feedback, same key)"}
-        conflict = post_feedback(url, other_verdict)
+        another = post_feedback(url, other_verdict)
 
     for replies in (answers, concurrent):
         assert [status for status, _ in replies] == [201] * len(replies), replies
         assert len({(a["feedback_id"], a["blob_name"]) for _, a in replies}) == 1, replies
-    assert conflict[0] == 409 and conflict[1]["error"] == "idempotency_conflict", conflict
+    assert another[0] == 201 and another[1]["feedback_id"] != answers[0][1]["feedback_id"]
     documents = stored_documents(azurite.container(settings.feedback_container))
-    assert len(documents) == 2, f"{len(documents)} documents stored for 2 feedbacks"
-    for sent, replies in ((once, answers), (at_once, concurrent)):
+    assert len(documents) == 3, f"{len(documents)} documents stored for 3 feedbacks"
+    for sent, replies in ((once, answers), (at_once, concurrent), (other_verdict, [another])):
         answer = replies[0][1]
         assert_stored_as_sent(sent, answer, documents[answer["blob_name"]])
 

@@ -22,8 +22,6 @@ Problem = dict[str, Any]  # {"loc": [...], "msg": text} (+ "type" for schema err
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 413, 415, 422, 503)
 }
-# ... and of one that may refuse a request as conflicting with what is stored.
-CONFLICT_RESPONSES = {**ERROR_RESPONSES, 409: {"model": ErrorResponse}}
 
 
 class ApiError(Exception):

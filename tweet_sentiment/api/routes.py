@@ -23,9 +23,9 @@ from tweet_sentiment.api.dependencies import (
     StoreDep,
     json_body,
 )
-from tweet_sentiment.api.errors import CONFLICT_RESPONSES, ERROR_RESPONSES, ApiError
+from tweet_sentiment.api.errors import ERROR_RESPONSES, ApiError
 from tweet_sentiment.api.validation import check_feedback, texts_of
-from tweet_sentiment.feedback_store import FeedbackConflict, StorageUnavailable
+from tweet_sentiment.feedback_store import StorageUnavailable
 from tweet_sentiment.schemas import (
     FeedbackRequest,
     FeedbackResponse,
@@ -80,7 +80,7 @@ def predict(
     "/feedback",
     status_code=201,
     response_model=FeedbackResponse,
-    responses=CONFLICT_RESPONSES,
+    responses=ERROR_RESPONSES,
     tags=["feedback"],
 )
 def feedback(
@@ -93,8 +93,6 @@ def feedback(
         saved = store.save(body, scorer.model_version, scorer.labels)
     except StorageUnavailable as exc:
         raise ApiError(503, "storage_unavailable", f"{exc}; feedback NOT saved, retry") from exc
-    except FeedbackConflict as exc:
-        raise ApiError(409, "idempotency_conflict", str(exc)) from exc
     if saved.created:  # one event per stored feedback, not per resend
         events.emit_feedback(saved.document)
     return FeedbackResponse(feedback_id=saved.document.feedback_id, blob_name=saved.blob_name)

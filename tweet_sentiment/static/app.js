@@ -75,13 +75,9 @@ async function sendFeedback(node, prediction, isCorrect, correctLabel) {
   status.className = "feedback-status";
   status.textContent = "saving…";
   for (const button of node.querySelectorAll(".feedback button")) button.disabled = true;
-  // One idempotency key per verdict on this prediction: clicking again after an error resends
-  // the same feedback, which the server then stores once.
-  const verdict = JSON.stringify([isCorrect, correctLabel]);
-  if (node.dataset.verdict !== verdict) {
-    node.dataset.verdict = verdict;
-    node.dataset.idempotencyKey = globalThis.crypto?.randomUUID?.() ?? "";
-  }
+  // One idempotency key per prediction: clicking again after an error resends the same
+  // feedback, which the server then stores once (another verdict is another feedback).
+  node.dataset.idempotencyKey ||= globalThis.crypto?.randomUUID?.() ?? "";
   try {
     const saved = await callApi("/api/feedback", {
       text: prediction.text,
