@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -50,7 +51,7 @@ def closure(requirements: list[Requirement]) -> dict[str, metadata.Distribution]
         for text in dist.requires or []:
             dep = Requirement(text)
             wanted = (
-                any(dep.marker.evaluate({**env, "extra": e}) for e in extras or {""})
+                any(dep.marker.evaluate({**env, "extra": e}) for e in extras or {""})  # type: ignore[dict-item]
                 if dep.marker
                 else True
             )
@@ -62,13 +63,13 @@ def closure(requirements: list[Requirement]) -> dict[str, metadata.Distribution]
 def size_on_disk(dist: metadata.Distribution) -> int:
     total = 0
     for file in dist.files or []:
-        path = Path(dist.locate_file(file))
+        path = Path(str(dist.locate_file(file)))
         if path.is_file():
             total += path.stat().st_size
     return total
 
 
-def measure(requirements: list[Requirement]) -> dict:
+def measure(requirements: list[Requirement]) -> dict[str, Any]:
     dists = closure(requirements)
     sizes = {name: size_on_disk(d) for name, d in dists.items()}
     top = sorted(sizes.items(), key=lambda kv: -kv[1])[:6]
@@ -79,7 +80,7 @@ def measure(requirements: list[Requirement]) -> dict:
     }
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False) -> dict[str, Any]:
     serving = read_requirements(REPO_ROOT / "requirements.txt")
     tensorflow = next(
         r
@@ -89,7 +90,7 @@ def run(quick: bool = False) -> dict:
     missing = [r.name for r in [*serving, tensorflow] if _norm(r.name) not in _installed()]
     if missing:
         raise SystemExit(f"not installed in this venv: {missing} (make bench installs them)")
-    results = {
+    results: dict[str, Any] = {
         "serving": measure(serving),
         "serving_plus_tensorflow": measure([*serving, tensorflow]),
         "tensorflow_requirement": str(tensorflow),

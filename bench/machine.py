@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tweet_sentiment.config import REPO_ROOT
+
 VERSIONS = ("onnxruntime", "numpy", "fastapi", "uvicorn", "tensorflow", "keras", "httpx")
 
 

@@ -46,9 +46,8 @@ import pytest
 
 from tests.tiny_model import build_tiny_model
 from tweet_sentiment.artifacts import CARD_FILE
-from tweet_sentiment.config import Settings, azurite_connection_string
+from tweet_sentiment.config import REPO_ROOT, Settings, azurite_connection_string
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 AZURITE_BLOB = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
 
 

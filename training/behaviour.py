@@ -1,27 +1,48 @@
-"""Behaviour checks for the promotion rule: the champion's behaviour tests, run on any model.
+"""Behaviour checks: what the aggregate metrics cannot see, run on any served model.
 
-Why: aggregate metrics can hold while a retrain breaks something obvious. The behaviour tests of
-the champion (``tests/model/test_champion_behaviour.py``: complaints negative, praise positive,
-negation and intensifiers move the scores, handles and links change nothing) are the shared
-definition; this module runs those same test functions, with their own parametrised cases, on a
-:class:`~tweet_sentiment.scorer.Scorer` (champion or candidate, both ONNX, as served), plus one
-check specific to learning from corrections: a model corrected on "no complaints" / "not bad" must
-not learn that "not" is praise. ``training.promotion`` refuses a candidate that fails a check the
-champion passes.
+Why: aggregate metrics can hold while a retrain breaks something obvious. This module is the one
+definition of the behaviour cases (complaints negative, praise positive, negation and
+intensifiers move the scores, handles and links change nothing) and of the checks run on them,
+each on a :class:`~tweet_sentiment.scorer.Scorer` (champion or candidate, both ONNX, as served).
+``tests/model/test_champion_behaviour.py`` parametrises its tests from the same cases and calls
+the same checks on the committed champion; :func:`run` runs them all on any model, plus one check
+specific to learning from corrections (a model corrected on "no complaints" / "not bad" must not
+learn that "not" is praise). ``training.promotion`` refuses a candidate that fails a check the
+champion passes. Plain code: no test module, no pytest.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tweet_sentiment.scorer import Scorer
 
-SHARED_TESTS = "tests.model.test_champion_behaviour"
-
+COMPLAINTS = [
+    "flight delayed again, third time this month",
+    "@united lost my bag and nobody at the desk cares",
+    "@AmericanAir two hours on hold and still no answer. worst customer service",
+    "@SouthwestAir cancelled my flight and no refund. unacceptable",
+    "stuck on the tarmac for 3 hours with no explanation #neveragain",
+    "@JetBlue rude staff at the gate, never flying with you again",
+]
+PRAISE = [
+    "@united thank you for the amazing service, the crew was wonderful!",
+    "@JetBlue best flight ever, great crew and free wifi :)",
+    "@SouthwestAir love you guys, you made my day",
+    "just landed, what a great flight! thanks @VirginAmerica",
+]
+NEGATION_PAIRS = [
+    ("the crew was great", "the crew was not great"),
+    ("i love this airline", "i don't love this airline"),
+    ("the service was good", "the service was not good at all"),
+]
+INTENSIFIER_PAIRS = [
+    ("the flight was bad", "the flight was really bad"),
+    ("the service was bad", "the service was terribly bad"),
+    ("the food was good", "the food was soooo good!!"),
+]
 # Loop-specific: every tweet must keep its label (none of them is ever in the test feedback).
 NEGATED_PRAISE = [
     "@jetblue not good enough",
@@ -30,6 +51,7 @@ NEGATED_PRAISE = [
     "@americanair not impressed, seat was broken",
     "@usairways not worth the money",
 ]
+SAME = 1e-6  # scores this close are the same (float32 ONNX outputs)
 
 
 @dataclass(frozen=True)
@@ -39,43 +61,104 @@ class CheckResult:
     failures: list[str]
 
 
-def _cases(function: Callable) -> Iterator[tuple[str, dict]]:
-    """(id, keyword arguments) of every parametrised case of a pytest test function."""
-    grids = []
-    for mark in getattr(function, "pytestmark", []):
-        if mark.name != "parametrize":
-            continue
-        names, values = mark.args[0], mark.args[1]
-        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
-        rows = [v if len(names) > 1 else (v,) for v in values]
-        grids.append([dict(zip(names, row, strict=True)) for row in rows])
-    for combo in itertools.product(*grids):
-        kwargs = {k: v for part in combo for k, v in part.items()}
-        yield "-".join(str(v)[:40] for v in kwargs.values()), kwargs
+def scores(scorer: Scorer, texts: list[str]) -> list[dict[str, float]]:
+    return [p.scores for p in scorer.predict(texts).predictions]
 
 
-def shared_checks() -> list[tuple[str, Callable[[Scorer], None]]]:
-    """One callable per test case of the shared behaviour tests (raises AssertionError if bad)."""
-    module = importlib.import_module(SHARED_TESTS)
-    checks = []
-    for name, function in inspect.getmembers(module, inspect.isfunction):
-        if not name.startswith("test_") or function.__module__ != module.__name__:
-            continue
-        for case, kwargs in _cases(function):
-            label = f"{name}[{case}]" if case else name
-            checks.append((label, lambda s, f=function, kw=kwargs: f(scorer=s, **kw)))
-    return checks
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a.keys() == b.keys() and all(abs(a[k] - b[k]) <= SAME for k in a)
 
 
-def _negated_praise(scorer: Scorer) -> None:
+def airline_complaints_are_negative(scorer: Scorer, tweet: str) -> None:
+    assert scorer.predict([tweet]).predictions[0].label == "negative"
+
+
+def praise_is_positive(scorer: Scorer, tweet: str) -> None:
+    assert scorer.predict([tweet]).predictions[0].label == "positive"
+
+
+def negation_moves_towards_negative(scorer: Scorer, plain: str, negated: str) -> None:
+    before, after = scores(scorer, [plain, negated])
+    assert after["positive"] < before["positive"]
+    assert after["negative"] > before["negative"]
+
+
+def intensifiers_strengthen_the_polarity(scorer: Scorer, plain: str, intense: str) -> None:
+    before, after = scores(scorer, [plain, intense])
+    label = max(before, key=before.__getitem__)
+    assert label in ("negative", "positive")
+    assert after[label] >= before[label]
+
+
+def mentions_are_invariant(scorer: Scorer) -> None:
+    """Every handle becomes <user>: the airline addressed cannot change the verdict."""
+    texts = [f"@{handle} my bag never arrived" for handle in ("united", "delta", "someone_else")]
+    first, *rest = scores(scorer, texts)
+    for other in rest:
+        assert _same(other, first), (other, first)
+
+
+def urls_do_not_change_the_label(scorer: Scorer) -> None:
+    tweets = [*COMPLAINTS[:3], *PRAISE[:2]]
+    plain = scorer.predict(tweets).predictions
+    linked = scorer.predict([f"{t} https://t.co/abc{i}" for i, t in enumerate(tweets)]).predictions
+    assert [p.label for p in linked] == [p.label for p in plain]
+    with_url = scores(
+        scorer,
+        [
+            "my flight is tomorrow http://t.co/x",
+            "my flight is tomorrow https://www.example.com/some/long/path?q=1",
+        ],
+    )
+    assert _same(with_url[0], with_url[1]), with_url
+
+
+def exclamation_does_not_flip_a_complaint(scorer: Scorer) -> None:
+    """A known weakness of the current champion ('!' is learnt as a positive cue)."""
+    assert scorer.predict(["the service was so bad!"]).predictions[0].label == "negative"
+
+
+def negated_praise_stays_negative(scorer: Scorer) -> None:
     predictions = scorer.predict(NEGATED_PRAISE).predictions
     wrong = [t for t, p in zip(NEGATED_PRAISE, predictions, strict=True) if p.label != "negative"]
     assert not wrong, f"read as not negative: {wrong}"
 
 
+# (check, its cases): one case is the positional arguments after the scorer; None = no arguments.
+SHARED: list[tuple[Callable[..., None], Sequence[Any] | None]] = [
+    (airline_complaints_are_negative, COMPLAINTS),
+    (praise_is_positive, PRAISE),
+    (negation_moves_towards_negative, NEGATION_PAIRS),
+    (intensifiers_strengthen_the_polarity, INTENSIFIER_PAIRS),
+    (mentions_are_invariant, None),
+    (urls_do_not_change_the_label, None),
+    (exclamation_does_not_flip_a_complaint, None),
+]
+
+
+def shared_checks() -> list[tuple[str, Callable[[Scorer], None]]]:
+    """One callable per case of the shared checks (raises AssertionError if bad), named as the
+    test of tests/model that runs it (``test_<check>[<case>]``: names in decision.json and the
+    model card stay comparable across models)."""
+    checks = []
+    for check, cases in SHARED:
+        name = f"test_{check.__name__}"
+        if cases is None:
+            checks.append((name, check))
+            continue
+        for case in cases:
+            args = case if isinstance(case, tuple) else (case,)
+            label = f"{name}[{'-'.join(str(v)[:40] for v in args)}]"
+            checks.append((label, lambda s, c=check, a=args: c(s, *a)))
+    return sorted(checks, key=lambda item: item[0].split("[")[0])
+
+
 def run(scorer: Scorer) -> list[CheckResult]:
     results = []
-    for name, check in [*shared_checks(), ("negated praise stays negative", _negated_praise)]:
+    for name, check in [
+        *shared_checks(),
+        ("negated praise stays negative", negated_praise_stays_negative),
+    ]:
         try:
             check(scorer)
             results.append(CheckResult(name, True, []))

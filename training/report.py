@@ -183,7 +183,7 @@ def band_sensitivity(work_dir: Path, names: list[str], labels: list[str]) -> lis
         probs = runs.load_predictions(work_dir, name).get("ood")
         if probs is None:
             continue
-        row = {"model": name}
+        row: dict[str, object] = {"model": name}
         for band in BANDS:
             truth = rows.loc[mask, "rating"].map(lambda r, b=band: ood_step.vader_label(r, b))
             row[f"band {band}"] = ood_metrics(truth, probs[mask], labels)["macro_recall"]

@@ -102,8 +102,10 @@ def save(
 ) -> Path:
     directory = result.directory(work_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    extra = {} if ood_probs is None else {"ood": ood_probs}
-    np.savez_compressed(directory / "predictions.npz", val=val_probs, test=test_probs, **extra)
+    arrays = {"val": val_probs, "test": test_probs}
+    if ood_probs is not None:
+        arrays["ood"] = ood_probs
+    np.savez_compressed(directory / "predictions.npz", **arrays)  # type: ignore[arg-type]
     (directory / "result.json").write_text(json.dumps(asdict(result), indent=2))
     return directory
 

@@ -32,11 +32,8 @@ _TOPIC_PATTERNS = [(name, re.compile(pattern, re.I)) for name, pattern in _TOPIC
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def topic_of(text: str) -> str:

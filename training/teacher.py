@@ -66,13 +66,13 @@ def run(work_dir: Path, quick: bool) -> runs.RunResult:
     x_val = encoder.embed(val["text"].tolist())
     embed_seconds = time.perf_counter() - started
     y_train = train["label"].map(index).to_numpy()
-    best, scores = None, {}
+    scores, fitted = {}, {}
     for c in GRID[1:2] if quick else GRID:
-        clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x_train, y_train)
-        scores[c] = round(float(f1_score(y_val, clf.predict(x_val), average="macro")), 4)
-        if best is None or scores[c] > best[0]:
-            best = (scores[c], c, clf)
-    _, c, clf = best
+        fitted[c] = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        fitted[c].fit(x_train, y_train)
+        scores[c] = round(float(f1_score(y_val, fitted[c].predict(x_val), average="macro")), 4)
+    c = max(scores, key=lambda value: scores[value])
+    clf = fitted[c]
     train_seconds = time.perf_counter() - started
 
     started = time.perf_counter()

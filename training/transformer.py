@@ -67,7 +67,7 @@ def run(work_dir: Path, quick: bool) -> runs.RunResult:
     started = time.perf_counter()
     x_train, x_val = embed(model, train["text"]), embed(model, val["text"])
     embed_seconds = time.perf_counter() - started
-    best = None
+    best: tuple[float, float, LogisticRegression] | None = None
     scores = {}
     for c in GRID[1:2] if quick else GRID:
         clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x_train, y_train)
@@ -75,6 +75,7 @@ def run(work_dir: Path, quick: bool) -> runs.RunResult:
         scores[c] = round(float(score), 4)
         if best is None or score > best[0]:
             best = (score, c, clf)
+    assert best is not None  # GRID is never empty
     _, c, clf = best
     train_seconds = time.perf_counter() - started
     started = time.perf_counter()

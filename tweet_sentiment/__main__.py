@@ -15,9 +15,9 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -82,15 +82,10 @@ def read_tweets(stream: TextIO) -> Iterator[str]:
                 yield row[column]
         return
     lines = [first] if first else []
-    for line in _chain(lines, stream):
+    for line in chain(lines, stream):
         line = line.rstrip("\r\n")
         if line.strip():
             yield line
-
-
-def _chain(first: list[str], rest: Iterable[str]) -> Iterator[str]:
-    yield from first
-    yield from rest
 
 
 def score_stream(scorer: Scorer, tweets: Iterator[str], out: TextIO, batch_size: int) -> int:
@@ -98,7 +93,7 @@ def score_stream(scorer: Scorer, tweets: Iterator[str], out: TextIO, batch_size:
     labels = scorer.labels
     count = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: tuple[list[str], Future] | None = None
+        pending: tuple[list[str], Future[np.ndarray]] | None = None
         while True:
             batch = list(islice(tweets, batch_size))
             if batch:

@@ -3,7 +3,9 @@
 Why one place: the Function in Azure, `make run`, the CLI and the tests all build
 :class:`Settings` the same way, so a setting cannot mean one thing here and another there.
 Every value has an embedded default that makes `make run` work with nothing set (the committed
-model, Azurite's well-known development account on 127.0.0.1:10000).
+model, Azurite's well-known development account on 127.0.0.1:10000). pydantic-settings reads and
+converts the variables: a malformed value (`MAX_BATCH=lots`) stops the start with an error naming
+the variable instead of serving with a wrong limit.
 
 Environment variables (Azure app settings use the same names), default in brackets:
 
@@ -34,10 +36,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+# The repository (and, deployed, the Function app) root: the one definition, import it from here.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Azurite's documented, public development account (not a secret: it is the same everywhere).
@@ -55,65 +66,74 @@ def azurite_connection_string(host: str = "127.0.0.1", port: int = 10000) -> str
     )
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the service can be told; build it with :meth:`from_env` or
-    :func:`get_settings`."""
+def _read(default: Any, *names: str) -> Any:
+    """A setting with its default, read from the environment variable(s) ``names`` (the first one
+    set wins)."""
+    return Field(default, validation_alias=AliasChoices(*names))
 
-    model_dir: Path = REPO_ROOT / "model_artifacts"
-    storage_account_url: str | None = None
-    storage_connection_string: str = azurite_connection_string()
-    feedback_container: str = "feedback"
-    storage_timeout_seconds: float = 5.0
-    appinsights_connection_string: str | None = None
-    appinsights_authentication_string: str | None = None
-    auth_level: str = "anonymous"
-    max_batch: int = 1000
-    max_explain_batch: int = 100
-    max_text_chars: int = 1000
-    max_body_bytes: int = 8 * 1024 * 1024
+
+class Settings(BaseSettings):
+    """Everything the service can be told. ``Settings(...)`` is exactly what the caller passes,
+    defaults otherwise (tests build it so); :meth:`from_env` and :func:`get_settings` read the
+    environment."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, case_sensitive=True, extra="ignore", validate_by_name=True
+    )
+
+    model_dir: Path = _read(REPO_ROOT / "model_artifacts", "MODEL_DIR")
+    storage_account_url: str | None = _read(None, "FEEDBACK_STORAGE_ACCOUNT_URL")
+    storage_connection_string: str = _read(
+        azurite_connection_string(), "FEEDBACK_STORAGE_CONNECTION_STRING", "AzureWebJobsStorage"
+    )
+    feedback_container: str = _read("feedback", "FEEDBACK_CONTAINER")
+    storage_timeout_seconds: float = _read(5.0, "STORAGE_TIMEOUT_SECONDS")
+    appinsights_connection_string: str | None = _read(None, "APPLICATIONINSIGHTS_CONNECTION_STRING")
+    appinsights_authentication_string: str | None = _read(
+        None, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
+    )
+    auth_level: str = _read("anonymous", "FUNCTION_AUTH_LEVEL")
+    max_batch: int = _read(1000, "MAX_BATCH")
+    max_explain_batch: int = _read(100, "MAX_EXPLAIN_BATCH")
+    max_text_chars: int = _read(1000, "MAX_TEXT_CHARS")
+    max_body_bytes: int = _read(8 * 1024 * 1024, "MAX_BODY_BYTES")
+
+    @field_validator("storage_connection_string")
+    @classmethod
+    def _development_storage(cls, value: str) -> str:
+        """`AzureWebJobsStorage` may hold `UseDevelopmentStorage=true`: that is Azurite."""
+        if value.replace(" ", "").lower() == "usedevelopmentstorage=true":
+            return azurite_connection_string()
+        return value
+
+    @field_validator("auth_level")
+    @classmethod
+    def _lower_case(cls, value: str) -> str:
+        return value.lower()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``Settings(...)`` reads nothing: the environment is read by :meth:`from_env` only."""
+        return (init_settings,)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings of the environment (or of ``env``); a blank value means the default."""
+        source = EnvSettingsSource(cls)
         env = os.environ if env is None else env
-        default = cls()
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        connection_string = (
-            get("FEEDBACK_STORAGE_CONNECTION_STRING")
-            or _usable_connection_string(get("AzureWebJobsStorage"))
-            or default.storage_connection_string
-        )
-        return cls(
-            model_dir=Path(get("MODEL_DIR") or default.model_dir),
-            storage_account_url=get("FEEDBACK_STORAGE_ACCOUNT_URL"),
-            storage_connection_string=connection_string,
-            feedback_container=get("FEEDBACK_CONTAINER") or default.feedback_container,
-            storage_timeout_seconds=float(
-                get("STORAGE_TIMEOUT_SECONDS") or default.storage_timeout_seconds
-            ),
-            appinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
-            appinsights_authentication_string=get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"),
-            auth_level=(get("FUNCTION_AUTH_LEVEL") or default.auth_level).lower(),
-            max_batch=int(get("MAX_BATCH") or default.max_batch),
-            max_explain_batch=int(get("MAX_EXPLAIN_BATCH") or default.max_explain_batch),
-            max_text_chars=int(get("MAX_TEXT_CHARS") or default.max_text_chars),
-            max_body_bytes=int(get("MAX_BODY_BYTES") or default.max_body_bytes),
-        )
+        source.env_vars = {name: value.strip() for name, value in env.items() if value.strip()}
+        return cls(**source())
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some values changed (tests and the CLI use it)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-
-def _usable_connection_string(value: str | None) -> str | None:
-    """`AzureWebJobsStorage` may hold `UseDevelopmentStorage=true`: map it to Azurite's string."""
-    if value and value.replace(" ", "").lower() == "usedevelopmentstorage=true":
-        return azurite_connection_string()
-    return value
+        return self.model_copy(update=changes)
 
 
 @lru_cache(maxsize=1)

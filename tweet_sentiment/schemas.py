@@ -3,17 +3,31 @@
 Requests are strict: unknown fields are refused (a typo such as ``"txt"`` must not silently score
 nothing), and no type is coerced (``{"text": 5}`` is an error, not the tweet ``"5"``). Limits that
 depend on the settings (batch size, text length) or on the served model (its labels) are checked in
-:mod:`tweet_sentiment.api` and written into the OpenAPI document by :func:`document_rules`, so a
-client reading the document knows every rule a request must follow.
+:mod:`tweet_sentiment.api.validation` and written into the OpenAPI document by
+:mod:`tweet_sentiment.api.openapi`, so a client reading the document knows every rule a request
+must follow.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# Error types of the feedback rules (training tells its rejection reasons by them).
+UNKNOWN_LABEL = "unknown_label"
+INCONSISTENT = "inconsistent"
+CORRECT_LABEL_MISSING = "correct_label_missing"
 
 
 class PredictRequest(BaseModel):
@@ -54,6 +68,13 @@ class PredictResponse(BaseModel):
 class FeedbackRequest(BaseModel):
     """A user's verdict on one prediction."""
 
+    # (The docstring is the OpenAPI description.) The stored document, FeedbackDocument in
+    # tweet_sentiment.feedback_store, extends this model, so its rules hold wherever feedback is
+    # read or written: the rules linking is_correct, predicted_label and correct_label are its
+    # validators (once validated, correct_label is always set); labels are checked against
+    # context={"labels": [...]} when the validation is given one (the served model's at the
+    # API, the champion's when training reads feedback).
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -74,6 +95,7 @@ class FeedbackRequest(BaseModel):
     is_correct: StrictBool
     correct_label: StrictStr | None = Field(
         default=None,
+        validate_default=True,
         description="required when is_correct is false, and then different from "
         "predicted_label; with is_correct true, absent or equal to predicted_label",
     )
@@ -81,6 +103,41 @@ class FeedbackRequest(BaseModel):
     model_version: StrictStr | None = Field(
         default=None, max_length=200, description="defaults to the served model's version"
     )
+    idempotency_key: StrictStr | None = Field(
+        default=None,
+        max_length=200,
+        description="a key the client picks for this feedback (e.g. a uuid4) and sends again "
+        "when it resends it (no answer, or a 503): the feedback is stored once, and every resend "
+        "gets the stored feedback_id",
+    )
+
+    @field_validator("predicted_label", "correct_label")
+    @classmethod
+    def _known_label(cls, value: str | None, info: ValidationInfo) -> str | None:
+        labels = (info.context or {}).get("labels")
+        if value is not None and labels is not None and value not in labels:
+            raise PydanticCustomError(
+                UNKNOWN_LABEL,
+                "{value} is not one of {labels}",
+                {"value": repr(value), "labels": str(labels)},
+            )
+        return value
+
+    @field_validator("correct_label")
+    @classmethod
+    def _agrees_with_is_correct(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The verdict is one of: right (``correct_label`` absent or the prediction) or wrong
+        (``correct_label`` another label)."""
+        if "is_correct" not in info.data or "predicted_label" not in info.data:
+            return value  # already refused for its own field
+        predicted, is_correct = info.data["predicted_label"], info.data["is_correct"]
+        if value is None and not is_correct:
+            raise PydanticCustomError(CORRECT_LABEL_MISSING, "required when is_correct is false")
+        if value is not None and is_correct and value != predicted:
+            raise PydanticCustomError(INCONSISTENT, "differs from predicted_label but is_correct")
+        if value is not None and not is_correct and value == predicted:
+            raise PydanticCustomError(INCONSISTENT, "equals predicted_label but not is_correct")
+        return predicted if value is None else value
 
 
 class FeedbackResponse(BaseModel):
@@ -98,7 +155,7 @@ class HealthResponse(BaseModel):
 class ErrorResponse(BaseModel):
     error: str = Field(description="machine-readable error code")
     message: str = Field(description="what is wrong, for a person")
-    details: list[dict] | None = None
+    details: list[dict[str, Any]] | None = None
 
 
 # A text must hold at least one character outside this class to not be blank. Spelled out so it
@@ -110,48 +167,3 @@ _NOT_BLANK = re.compile(NOT_BLANK)
 
 def is_blank(text: str) -> bool:
     return _NOT_BLANK.search(text) is None
-
-
-def document_rules(
-    schema: dict[str, Any], max_batch: int, max_text_chars: int, labels: Sequence[str] | None
-) -> dict[str, Any]:
-    """Add the rules the code enforces to the generated OpenAPI document (in place, idempotent).
-
-    Exactly one of ``text``/``texts``, non-blank texts up to ``max_text_chars``, batches of 1 to
-    ``max_batch`` and, when the model card is readable, the label set. Rules that stay in prose
-    (the API description): the body size limit, valid Unicode (no lone surrogates), the smaller
-    batch limit with ``explain=true`` and how ``correct_label`` must relate to ``predicted_label``
-    (JSON Schema cannot compare two fields).
-    """
-    models = schema["components"]["schemas"]
-    tweet = {"type": "string", "minLength": 1, "maxLength": max_text_chars, "pattern": NOT_BLANK}
-    predict = models["PredictRequest"]["properties"]
-    predict["text"]["anyOf"] = [tweet, {"type": "null"}]
-    batch = {"type": "array", "items": tweet, "minItems": 1, "maxItems": max_batch}
-    predict["texts"]["anyOf"] = [batch, {"type": "null"}]
-    models["PredictRequest"]["oneOf"] = [
-        {"required": [one], "properties": {one: {"not": {"type": "null"}}, other: {"type": "null"}}}
-        for one, other in (("text", "texts"), ("texts", "text"))
-    ]
-    feedback = models["FeedbackRequest"]["properties"]
-    feedback["text"] |= tweet
-    label = {**tweet, "enum": list(labels)} if labels else tweet
-    feedback["predicted_label"] |= label
-    feedback["correct_label"]["anyOf"] = [label, {"type": "null"}]
-    for name in ("prediction_id", "model_version"):
-        text = feedback[name]["anyOf"][0]
-        text |= {**tweet, "maxLength": min(text.get("maxLength", max_text_chars), max_text_chars)}
-    if labels:  # the example must be valid for the served model (it may have other labels)
-        (example,) = models["FeedbackRequest"]["examples"]
-        models["FeedbackRequest"]["examples"] = [
-            {**example, "predicted_label": labels[-1], "correct_label": labels[0]}
-        ]
-    models["FeedbackRequest"]["if"] = {
-        "properties": {"is_correct": {"const": False}},
-        "required": ["is_correct"],
-    }
-    models["FeedbackRequest"]["then"] = {
-        "required": ["correct_label"],
-        "properties": {"correct_label": {"not": {"type": "null"}}},
-    }
-    return schema

@@ -163,5 +163,6 @@ def _explain(
 
 
 def _log_odds(p: np.ndarray | np.floating) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
-    return np.log(p / (1 - p))
+    clipped = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    odds: np.ndarray = np.log(clipped / (1 - clipped))
+    return odds

@@ -15,6 +15,7 @@ from tests.conftest import free_port
 from tweet_sentiment.api import create_app
 from tweet_sentiment.config import azurite_connection_string
 from tweet_sentiment.feedback_store import FeedbackStore, StorageUnavailable
+from tweet_sentiment.schemas import FeedbackRequest
 
 NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{2}/\d{8}T\d{12}Z-[0-9a-f-]{36}\.json$")
 
@@ -54,11 +55,18 @@ def test_right_prediction_feedback_and_unique_names(live_server, azurite, app_se
     assert stored["is_correct"] is True and stored["correct_label"] == labels[0]
 
 
+def saved_id_and_name(store: FeedbackStore, text: str) -> tuple[str, str]:
+    """Save one feedback straight through the store, as the API does."""
+    feedback = FeedbackRequest(text=text, predicted_label="negative", is_correct=True)
+    saved = store.save(feedback, "test-model", ["negative", "neutral", "positive"])
+    return saved.document.feedback_id, saved.blob_name
+
+
 def test_missing_container_is_created(azurite, app_settings):
     settings = app_settings.with_(feedback_container=f"fresh-{uuid.uuid4().hex[:8]}")
     container = azurite.container(settings.feedback_container)
     assert not container.exists()
-    feedback_id, name = FeedbackStore.from_settings(settings).save({"text": "x"})
+    feedback_id, name = saved_id_and_name(FeedbackStore.from_settings(settings), "x")
     assert container.exists()
     assert json.loads(container.download_blob(name).readall())["feedback_id"] == feedback_id
 
@@ -66,16 +74,16 @@ def test_missing_container_is_created(azurite, app_settings):
 def test_container_deleted_behind_our_back_is_recreated(azurite, app_settings):
     settings = app_settings.with_(feedback_container=f"gone-{uuid.uuid4().hex[:8]}")
     store = FeedbackStore.from_settings(settings)
-    store.save({"text": "first"})
+    saved_id_and_name(store, "first")
     azurite.container(settings.feedback_container).delete_container()
     time.sleep(0.5)
-    _, name = store.save({"text": "second"})
+    _, name = saved_id_and_name(store, "second")
     assert azurite.container(settings.feedback_container).get_blob_client(name).exists()
 
 
 def test_a_blob_is_never_overwritten(azurite, app_settings):
     store = FeedbackStore.from_settings(app_settings)
-    _, name = store.save({"text": "original"})
+    _, name = saved_id_and_name(store, "original")
     from azure.core.exceptions import ResourceExistsError
 
     with pytest.raises(ResourceExistsError):
@@ -92,7 +100,7 @@ def test_dead_storage_is_a_prompt_503(app_settings):
     )
     start = time.perf_counter()
     with pytest.raises(StorageUnavailable):
-        FeedbackStore.from_settings(dead).save({"text": "x"})
+        saved_id_and_name(FeedbackStore.from_settings(dead), "x")
     assert time.perf_counter() - start < 5
     client = TestClient(create_app(dead))
     start = time.perf_counter()

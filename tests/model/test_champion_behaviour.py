@@ -2,6 +2,8 @@
 
 They check what the aggregate metrics cannot: airline complaints read as negative, negation
 flips, intensifiers strengthen, and who is addressed or which link is shared changes nothing.
+The cases and the checks are `training/behaviour.py`'s (the promotion rule runs the same ones on
+every candidate); this file runs them on the committed champion, one test per case.
 """
 
 from __future__ import annotations
@@ -10,33 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from training import behaviour
 from tweet_sentiment.artifacts import read_card
 from tweet_sentiment.scorer import Scorer
-
-COMPLAINTS = [
-    "flight delayed again, third time this month",
-    "@united lost my bag and nobody at the desk cares",
-    "@AmericanAir two hours on hold and still no answer. worst customer service",
-    "@SouthwestAir cancelled my flight and no refund. unacceptable",
-    "stuck on the tarmac for 3 hours with no explanation #neveragain",
-    "@JetBlue rude staff at the gate, never flying with you again",
-]
-PRAISE = [
-    "@united thank you for the amazing service, the crew was wonderful!",
-    "@JetBlue best flight ever, great crew and free wifi :)",
-    "@SouthwestAir love you guys, you made my day",
-    "just landed, what a great flight! thanks @VirginAmerica",
-]
-NEGATION_PAIRS = [
-    ("the crew was great", "the crew was not great"),
-    ("i love this airline", "i don't love this airline"),
-    ("the service was good", "the service was not good at all"),
-]
-INTENSIFIER_PAIRS = [
-    ("the flight was bad", "the flight was really bad"),
-    ("the service was bad", "the service was terribly bad"),
-    ("the food was good", "the food was soooo good!!"),
-]
 
 
 @pytest.fixture(scope="module")
@@ -45,56 +23,32 @@ def scorer(model_dir: Path) -> Scorer:
     return Scorer.from_dir(model_dir)
 
 
-def scores(scorer: Scorer, texts: list[str]) -> list[dict[str, float]]:
-    return [p.scores for p in scorer.predict(texts).predictions]
-
-
-@pytest.mark.parametrize("tweet", COMPLAINTS)
+@pytest.mark.parametrize("tweet", behaviour.COMPLAINTS)
 def test_airline_complaints_are_negative(scorer: Scorer, tweet: str) -> None:
-    assert scorer.predict([tweet]).predictions[0].label == "negative"
+    behaviour.airline_complaints_are_negative(scorer, tweet)
 
 
-@pytest.mark.parametrize("tweet", PRAISE)
+@pytest.mark.parametrize("tweet", behaviour.PRAISE)
 def test_praise_is_positive(scorer: Scorer, tweet: str) -> None:
-    assert scorer.predict([tweet]).predictions[0].label == "positive"
+    behaviour.praise_is_positive(scorer, tweet)
 
 
-@pytest.mark.parametrize(("plain", "negated"), NEGATION_PAIRS)
+@pytest.mark.parametrize(("plain", "negated"), behaviour.NEGATION_PAIRS)
 def test_negation_moves_towards_negative(scorer: Scorer, plain: str, negated: str) -> None:
-    before, after = scores(scorer, [plain, negated])
-    assert after["positive"] < before["positive"]
-    assert after["negative"] > before["negative"]
+    behaviour.negation_moves_towards_negative(scorer, plain, negated)
 
 
-@pytest.mark.parametrize(("plain", "intense"), INTENSIFIER_PAIRS)
+@pytest.mark.parametrize(("plain", "intense"), behaviour.INTENSIFIER_PAIRS)
 def test_intensifiers_strengthen_the_polarity(scorer: Scorer, plain: str, intense: str) -> None:
-    before, after = scores(scorer, [plain, intense])
-    label = max(before, key=before.get)
-    assert label in ("negative", "positive")
-    assert after[label] >= before[label]
+    behaviour.intensifiers_strengthen_the_polarity(scorer, plain, intense)
 
 
 def test_mentions_are_invariant(scorer: Scorer) -> None:
-    """Every handle becomes <user>: the airline addressed cannot change the verdict."""
-    texts = [f"@{handle} my bag never arrived" for handle in ("united", "delta", "someone_else")]
-    first, *rest = scores(scorer, texts)
-    for other in rest:
-        assert other == pytest.approx(first, abs=1e-6)
+    behaviour.mentions_are_invariant(scorer)
 
 
 def test_urls_do_not_change_the_label(scorer: Scorer) -> None:
-    tweets = [*COMPLAINTS[:3], *PRAISE[:2]]
-    plain = scorer.predict(tweets).predictions
-    linked = scorer.predict([f"{t} https://t.co/abc{i}" for i, t in enumerate(tweets)]).predictions
-    assert [p.label for p in linked] == [p.label for p in plain]
-    with_url = scores(
-        scorer,
-        [
-            "my flight is tomorrow http://t.co/x",
-            "my flight is tomorrow https://www.example.com/some/long/path?q=1",
-        ],
-    )
-    assert with_url[0] == pytest.approx(with_url[1], abs=1e-6)
+    behaviour.urls_do_not_change_the_label(scorer)
 
 
 @pytest.mark.xfail(
@@ -103,4 +57,11 @@ def test_urls_do_not_change_the_label(scorer: Scorer) -> None:
     "Coachella tweets), so 'so bad!' reads positive. Strict: passes once a model fixes it.",
 )
 def test_exclamation_does_not_flip_a_complaint(scorer: Scorer) -> None:
-    assert scorer.predict(["the service was so bad!"]).predictions[0].label == "negative"
+    behaviour.exclamation_does_not_flip_a_complaint(scorer)
+
+
+def test_every_shared_check_is_a_test_here() -> None:
+    """A check added to training/behaviour.py must be run on the champion too."""
+    tests = {name for name, value in globals().items() if name.startswith("test_")}
+    shared = {f"test_{check.__name__}" for check, _ in behaviour.SHARED}
+    assert shared <= tests, shared - tests

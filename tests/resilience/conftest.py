@@ -177,6 +177,7 @@ class AnswerLosingProxy:
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
         self.hold_next = 0.0
+        self.hold_all = 0.0  # while set, EVERY answer is held that long (retries included)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -194,7 +195,9 @@ class AnswerLosingProxy:
     def _pipe(self, src: socket.socket, dst: socket.socket, answers: bool) -> None:
         try:
             while data := src.recv(65536):
-                if answers and self.hold_next:
+                if answers and self.hold_all:
+                    time.sleep(self.hold_all)
+                elif answers and self.hold_next:
                     delay, self.hold_next = self.hold_next, 0.0
                     time.sleep(delay)
                 dst.sendall(data)

@@ -209,3 +209,124 @@ def test_lost_storage_answer_then_retry_is_one_stored_feedback_and_a_201(azurite
     assert len(mine) == 1, "the write reached storage exactly once"
     assert status == 201, f"stored, yet answered {status}: {answer}"
     assert_stored_as_sent(body, answer, documents[answer["blob_name"]])
+
+
+# ---- resends: a client that sends the same feedback again must not store it twice -------------
+
+
+def keyed(body: dict) -> dict:
+    return {**body, "idempotency_key": f"key-{body['prediction_id']}"}
+
+
+def test_resends_with_the_same_key_store_one_feedback(azurite, app_settings):
+    """Sequential and concurrent resends of one feedback: every answer is the same 201, one
+    document is stored; the key sent with another verdict is another feedback."""
+    settings = app_settings.with_(feedback_container=f"resend-{uuid.uuid4().hex[:8]}")
+    with serve_in_thread(create_app(settings)) as url:
+        labels = httpx.get(f"{url}/api/model").json()["labels"]
+        once = keyed(feedback_body(labels, 0, 1))
+        answers = [post_feedback(url, once) for _ in range(3)]
+        at_once = keyed(feedback_body(labels, 1, 2))
+        concurrent = run_threads(lambda _: post_feedback(url, at_once), 8)
+        other_verdict = {**once, "text": f"{once['text']} (another feedback, same key)"}
+        another = post_feedback(url, other_verdict)
+
+    for replies in (answers, concurrent):
+        assert [status for status, _ in replies] == [201] * len(replies), replies
+        assert len({(a["feedback_id"], a["blob_name"]) for _, a in replies}) == 1, replies
+    assert another[0] == 201 and another[1]["feedback_id"] != answers[0][1]["feedback_id"]
+    documents = stored_documents(azurite.container(settings.feedback_container))
+    assert len(documents) == 3, f"{len(documents)} documents stored for 3 feedbacks"
+    for sent, replies in ((once, answers), (at_once, concurrent), (other_verdict, [another])):
+        answer = replies[0][1]
+        assert_stored_as_sent(sent, answer, documents[answer["blob_name"]])
+
+
+def test_a_feedback_answered_503_although_stored_is_stored_once_when_resent(azurite, model_dir):
+    """The write reaches storage, but every answer (the storage client's retries too) is lost:
+    the user gets a 503 for a feedback that IS stored. Resending it is a 201 with the stored id,
+    and still one document."""
+    proxy = AnswerLosingProxy(azurite.port)
+    settings = Settings(
+        model_dir=model_dir,
+        storage_connection_string=azurite_connection_string(port=proxy.port),
+        feedback_container=f"lost-503-{uuid.uuid4().hex[:8]}",
+        storage_timeout_seconds=1,
+    )
+    try:
+        with serve_in_thread(create_app(settings)) as url:
+            labels = httpx.get(f"{url}/api/model").json()["labels"]
+            assert post_feedback(url, keyed(feedback_body(labels, 0, 0)))[0] == 201
+            body = keyed(feedback_body(labels, 0, 1))
+            proxy.hold_all = 3.0  # > the 1 s read timeout, for the first try and both retries
+            first = post_feedback(url, body)
+            proxy.hold_all = 0.0
+            container = azurite.container(settings.feedback_container)
+            stored_before_resend = len(stored_documents(container))
+            resent = post_feedback(url, body)
+    finally:
+        proxy.close()
+    assert first[0] == 503 and first[1]["error"] == "storage_unavailable", first
+    assert stored_before_resend == 2, "the 503 feedback was not stored: the test proved nothing"
+    assert resent[0] == 201, resent
+    documents = stored_documents(container)
+    mine = [d for d in documents.values() if d["prediction_id"] == body["prediction_id"]]
+    assert len(mine) == 1, f"stored {len(mine)} times"
+    assert_stored_as_sent(body, resent[1], documents[resent[1]["blob_name"]])
+
+
+def test_clients_resending_through_a_storage_restart_store_every_feedback_once(
+    restartable_azurite, model_dir
+):
+    """Clients keep sending while storage stops and comes back, and resend every feedback
+    answered 503 (with its key) until it is a 201: each feedback ends up stored exactly once."""
+    storage = restartable_azurite
+    settings = Settings(
+        model_dir=model_dir,
+        storage_connection_string=storage.connection_string,
+        feedback_container="resend-restart",
+        storage_timeout_seconds=2,
+    )
+    stop = threading.Event()
+    with serve_in_thread(create_app(settings)) as url:
+        labels = httpx.get(f"{url}/api/model").json()["labels"]
+
+        def client(c: int) -> list[tuple[dict, list[tuple[int, dict]]]]:
+            sent, i = [], 0
+            while not stop.is_set():
+                body, replies = keyed(feedback_body(labels, c, i)), []
+                while not replies or replies[-1][0] == 503:
+                    replies.append(post_feedback(url, body))
+                    if replies[-1][0] == 503:
+                        time.sleep(0.5)
+                sent.append((body, replies))
+                i += 1
+            return sent
+
+        results: list = []
+        runner = threading.Thread(target=lambda: results.extend(run_threads(client, 4)))
+        runner.start()
+        wait_until(lambda: len(names_in(storage, "resend-restart")) >= 10, 30, "feedback first")
+        storage.stop()
+        time.sleep(3)
+        storage.start()
+        wait_until(lambda: len(names_in(storage, "resend-restart")) >= 30, 90, "after the restart")
+        stop.set()
+        runner.join(120)
+
+    sent = [item for items in results for item in items]
+    resent = [(body, replies) for body, replies in sent if len(replies) > 1]
+    assert resent, "no feedback was answered 503: the outage proved nothing"
+    assert all(replies[-1][0] == 201 for _, replies in sent)
+    documents = stored_documents(storage.container("resend-restart"))
+    by_id = [d["prediction_id"] for d in documents.values()]
+    assert len(by_id) == len(set(by_id)), "a resent feedback was stored twice"
+    assert sorted(by_id) == sorted(body["prediction_id"] for body, _ in sent)
+    for body, replies in sent:
+        answer = replies[-1][1]
+        assert_stored_as_sent(body, answer, documents[answer["blob_name"]])
+    print(f"{len(sent)} feedbacks, {len(resent)} resent after a 503, {len(documents)} stored")
+
+
+def names_in(storage, container: str) -> set[str]:
+    return {blob.name for blob in storage.container(container).list_blobs()}

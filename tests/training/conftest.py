@@ -22,6 +22,7 @@ import pytest
 
 from tweet_sentiment.config import Settings
 from tweet_sentiment.feedback_store import FeedbackStore
+from tweet_sentiment.schemas import FeedbackRequest
 from tweet_sentiment.scorer import Scorer
 
 HANDLES = ["@united", "@jetblue", "@southwestair", "@americanair", "@usairways", "@delta"]
@@ -111,7 +112,7 @@ def feedback_stream(seed: int = 1) -> list[tuple[str, str, str]]:
 
 @dataclass
 class FeedbackSeeder:
-    """Writes feedback as the API does (its document shape, the real FeedbackStore)."""
+    """Writes feedback as the API does (its request model, the real FeedbackStore)."""
 
     store: FeedbackStore
     scorer: Scorer
@@ -122,18 +123,14 @@ class FeedbackSeeder:
         labels = [label] * len(texts) if isinstance(label, str) else label
         predicted = [p.label for p in self.scorer.predict(texts).predictions]
         for text, guess, label in zip(texts, predicted, labels, strict=True):
-            self.store.save(
-                {
-                    "text": text,
-                    "predicted_label": guess,
-                    "is_correct": guess == label,
-                    "correct_label": label,
-                    "prediction_id": str(uuid.uuid4()),
-                    "model_version": self.scorer.model_version,
-                    "served_model_version": self.scorer.model_version,
-                    "labels": self.scorer.labels,
-                }
+            feedback = FeedbackRequest(
+                text=text,
+                predicted_label=guess,
+                is_correct=guess == label,
+                correct_label=label,
+                prediction_id=str(uuid.uuid4()),
             )
+            self.store.save(feedback, self.scorer.model_version, self.scorer.labels)
         return predicted
 
 

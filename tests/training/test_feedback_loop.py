@@ -130,6 +130,7 @@ def test_the_promotion_rule_needs_every_condition() -> None:
 # ---- end to end on Azurite ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a quick retrain end to end: about a minute
 def test_feedback_fixing_a_class_of_mistakes_promotes_a_better_candidate(
     seeder: FeedbackSeeder, run_retrain, model_dir: Path, tmp_path: Path
 ) -> None:
@@ -180,6 +181,7 @@ def test_feedback_fixing_a_class_of_mistakes_promotes_a_better_candidate(
     assert digests(model_dir) == committed  # the committed model is only read
 
 
+@pytest.mark.slow  # a quick retrain end to end: about a minute
 def test_a_worse_candidate_is_refused_and_the_champion_left_untouched(
     seeder: FeedbackSeeder, run_retrain, model_dir: Path, tmp_path: Path
 ) -> None:

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import onnx
@@ -18,10 +17,10 @@ from tests.data.ood_files import write_downloads
 from tests.data.test_sources_and_split import write_sentiment140
 from training.tracking import CHAMPION_ALIAS, REGISTERED_MODEL
 from tweet_sentiment.artifacts import MODEL_FILE, VOCAB_FILE, read_card
+from tweet_sentiment.config import REPO_ROOT
 from tweet_sentiment.text import tokenise
 from tweet_sentiment.vocab import Vocabulary
 
-REPO = Path(__file__).resolve().parents[2]
 QUICK_BUDGET_S = 300  # the issue: --quick within 5 minutes
 
 pytestmark = pytest.mark.slow
@@ -32,7 +31,11 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("quick")
     ood = write_sentiment140(tmp / "s140.csv", rows=200)
     downloads = write_downloads(tmp / "downloads")  # the OOD packages, written, not fetched
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/m.db"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/m.db",
+    }
     env.pop("TRAIN_NO_MLFLOW", None)
     started = time.perf_counter()
     done = subprocess.run(

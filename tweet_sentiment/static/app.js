@@ -75,6 +75,9 @@ async function sendFeedback(node, prediction, isCorrect, correctLabel) {
   status.className = "feedback-status";
   status.textContent = "saving…";
   for (const button of node.querySelectorAll(".feedback button")) button.disabled = true;
+  // One idempotency key per prediction: clicking again after an error resends the same
+  // feedback, which the server then stores once (another verdict is another feedback).
+  node.dataset.idempotencyKey ||= globalThis.crypto?.randomUUID?.() ?? "";
   try {
     const saved = await callApi("/api/feedback", {
       text: prediction.text,
@@ -83,6 +86,7 @@ async function sendFeedback(node, prediction, isCorrect, correctLabel) {
       correct_label: correctLabel,
       prediction_id: prediction.prediction_id,
       model_version: prediction.model_version,
+      idempotency_key: node.dataset.idempotencyKey || undefined,
     });
     status.textContent = `thanks, feedback saved (${saved.feedback_id})`;
     node.dataset.feedbackId = saved.feedback_id;
