@@ -35,12 +35,12 @@ QUICK_ROWS = 300  # pool rows encoded in a quick run (e5 is ~10-20 tweets/s here
 TEACHER_TRAIN_ROWS = 12000
 
 
-def pool(data: pd.DataFrame, quick: bool) -> pd.DataFrame:
+def pool(data: pd.DataFrame, work_dir: Path, quick: bool) -> pd.DataFrame:
     """The tweets the teacher labels: corpus train rows + the OOD pool parts (no dev/report)."""
     train = training_rows(data).assign(origin="corpus")
     if len(train) > TEACHER_TRAIN_ROWS:
         train = train.sample(n=TEACHER_TRAIN_ROWS, random_state=config.SEED)
-    extra = ood.load(Path(data.attrs["work_dir"]))
+    extra = ood.load(work_dir)
     if len(extra):
         extra = extra[extra["part"] == "pool"].assign(origin=lambda f: f["set"])
     rows = pd.concat([train, extra], ignore_index=True)[["text", "normalised", "label", "origin"]]
@@ -52,12 +52,11 @@ def pool(data: pd.DataFrame, quick: bool) -> pd.DataFrame:
 
 def run(work_dir: Path, quick: bool) -> runs.RunResult:
     data, meta = data_step.load(work_dir)
-    data.attrs["work_dir"] = str(work_dir)
     labels = meta["labels"]
     index = {label: i for i, label in enumerate(labels)}
     val, y_val = runs.split_arrays(data, labels, "validation")
     test, _ = runs.split_arrays(data, labels, "test")
-    rows = pool(data, quick)
+    rows = pool(data, work_dir, quick)
     train = rows[rows["origin"] == "corpus"]
 
     started = time.perf_counter()
