@@ -46,7 +46,8 @@ def pool(data: pd.DataFrame, work_dir: Path, quick: bool) -> pd.DataFrame:
     rows = pd.concat([train, extra], ignore_index=True)[["text", "normalised", "label", "origin"]]
     rows = rows.drop_duplicates("normalised").reset_index(drop=True)
     if quick:
-        rows = rows.groupby("origin", group_keys=False).head(QUICK_ROWS // 3).reset_index(drop=True)
+        shuffled = rows.sample(frac=1, random_state=config.SEED)  # every label, not the first
+        rows = shuffled.groupby("origin").head(QUICK_ROWS // 3).reset_index(drop=True)
     return rows
 
 

@@ -35,6 +35,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
         "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/m.db",
+        "TRAIN_ENCODER_CACHE": str(tmp / "e5-cache"),  # the real encoder, an empty cache
     }
     env.pop("TRAIN_NO_MLFLOW", None)
     started = time.perf_counter()
@@ -44,6 +45,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "-m",
             "training.pipeline",
             "--quick",
+            "--with-teacher",
             "--work-dir",
             str(tmp / "work"),
             "--ood",
@@ -71,7 +73,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_runs_every_step_with_progress_within_budget(quick_run: dict) -> None:
-    for step in ("data", "eda", "classical", "neural", "export", "report"):
+    for step in ("data", "eda", "classical", "teacher", "neural", "export", "report"):
         assert f"] {step} done in" in quick_run["stdout"]
     assert quick_run["elapsed"] < QUICK_BUDGET_S
 
@@ -109,6 +111,9 @@ def test_reports_compare_every_model(quick_run: dict) -> None:
     results = (quick_run["work"] / "reports" / "results.md").read_text()
     for model in ("vader", "tfidf-logreg", "tfidf-naive-bayes", "tfidf-linear-svm", "bilstm"):
         assert f"| {model}" in results
+    # The teacher (e5 + logistic regression) and a network distilled from its soft labels.
+    assert "| e5-logreg | encoder |" in results and "-kd0.5 | neural |" in results
+    assert (quick_run["tmp"] / "e5-cache").is_dir()
     assert "## Chosen model" in results
     ood = results.split("## Out-of-domain (OOD) sets")[1].split("## Chosen model")[0]
     for name in ("vader", "entity", "sentiment140"):
