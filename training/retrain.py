@@ -88,8 +88,13 @@ def warm_start(
     shifted words everywhere (with them trainable, "the food was good" came out negative); the
     LSTM learns the composition.
     """
+    # Fine-tuning learns from gold feedback labels: no teacher targets, whatever trained it.
     return onnx_weights.to_keras(
-        champion_dir, scorer.card, learning_rate=learning_rate, trainable_embedding=False
+        champion_dir,
+        scorer.card,
+        learning_rate=learning_rate,
+        trainable_embedding=False,
+        distil=0.0,
     )
 
 
