@@ -55,13 +55,16 @@ class EncoderCache:
         self.vectors.update(zip(keys, vectors, strict=True))
 
 
+_caches: dict[Path, EncoderCache] = {}  # one load of the shards per process and directory
+
+
 def embed(
     texts: Sequence[str], cache_dir: Path = config.ENCODER_CACHE, threads: int = config.THREADS
 ) -> np.ndarray:
     """[len(texts), 384] L2-normalised e5 vectors; only texts missing from the cache are encoded."""
     prepared = [encoder_text(t) for t in texts]
     keys = [key_of(t) for t in prepared]
-    cache = EncoderCache(cache_dir)
+    cache = _caches.get(cache_dir) or _caches.setdefault(cache_dir, EncoderCache(cache_dir))
     missing = list(dict.fromkeys(k for k in keys if k not in cache.vectors))
     if missing:
         _encode(missing, dict(zip(keys, prepared, strict=True)), cache, threads)
