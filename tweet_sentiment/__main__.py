@@ -1,9 +1,9 @@
 """Command line: `python -m tweet_sentiment score [FILE]` and `python -m tweet_sentiment serve`.
 
 `score` reads tweets from FILE or standard input (one per line, or a CSV with a `text` column) and
-writes one JSON line per tweet (`text`, `label`, `scores`). It streams in batches, so memory stays
-flat on a million-tweet dump, and it overlaps reading/tokenising the next batch with the ONNX run
-of the current one (onnxruntime releases the GIL).
+writes one JSON line per tweet (`text`, `label`, `scores`, `language`, `reliable`). It streams in
+batches, so memory stays flat on a million-tweet dump, and it overlaps reading/tokenising the next
+batch with the ONNX run of the current one (onnxruntime releases the GIL).
 
 `serve` runs the same FastAPI app as the Azure Function under uvicorn.
 """
@@ -20,6 +20,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from tweet_sentiment import language
 
 if TYPE_CHECKING:
     import numpy as np
@@ -114,7 +116,13 @@ def _write(batch: list[str], probs: np.ndarray, labels: list[str], out: TextIO) 
     dumps = json.dumps
     lines = [
         dumps(
-            {"text": text, "label": labels[b], "scores": dict(zip(labels, row, strict=True))},
+            {
+                "text": text,
+                "label": labels[b],
+                "scores": dict(zip(labels, row, strict=True)),
+                "language": (lang := language.detect(text)).code,
+                "reliable": lang.reliable,
+            },
             ensure_ascii=True,  # no raw U+2028/U+0085 that str.splitlines() would split on
         )
         for text, b, row in zip(batch, best.tolist(), rows, strict=True)

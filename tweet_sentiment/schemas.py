@@ -56,6 +56,13 @@ class PredictionOut(BaseModel):
     label: str
     scores: dict[str, float] = Field(description="probability of every class (sums to 1)")
     model_version: str
+    language: str = Field(
+        description="the tweet's language (ISO 639 code from CLD2), 'und' when undetermined"
+    )
+    reliable: bool = Field(
+        description="false when the tweet is in another language than English: the model reads "
+        "English only, so its label should not be trusted (the bad-buzz counts leave it out)"
+    )
     explanation: list[TokenContribution] | None = None
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from tweet_sentiment import language
 from tweet_sentiment.artifacts import MODEL_FILE, VOCAB_FILE, ModelCard, read_card
 from tweet_sentiment.text import tokenise
 from tweet_sentiment.vocab import Encoded, Vocabulary
@@ -31,12 +32,18 @@ RUN_CHUNK = 64  # rows per ONNX call; see Scorer.run
 
 @dataclass(frozen=True)
 class Prediction:
-    """One scored tweet; ``explanation`` is (token, contribution) pairs when asked for."""
+    """One scored tweet; ``explanation`` is (token, contribution) pairs when asked for.
+
+    ``reliable`` is False when the tweet is in a language the English model cannot read
+    (tweet_sentiment.language): its label is still given, but should not be trusted or counted.
+    """
 
     label: str
     scores: dict[str, float]
     tokens: tuple[str, ...]
     explanation: list[tuple[str, float]] | None = None
+    language: str = language.UNDETERMINED
+    reliable: bool = True
 
 
 @dataclass(frozen=True)
@@ -127,10 +134,18 @@ class Scorer:
         explanations: list[list[tuple[str, float]] | None] = [None] * len(texts)
         if explain:
             explanations = _explain(encoded.tokens, full, occluded, best, variants)
+        languages = [language.detect(t) for t in texts]
         predictions = [
-            Prediction(label, dict(zip(self.labels, row, strict=True)), tokens, explanation)
-            for label, row, tokens, explanation in zip(
-                labels, full.tolist(), encoded.tokens, explanations, strict=True
+            Prediction(
+                label,
+                dict(zip(self.labels, row, strict=True)),
+                tokens,
+                explanation,
+                lang.code,
+                lang.reliable,
+            )
+            for label, row, tokens, explanation, lang in zip(
+                labels, full.tolist(), encoded.tokens, explanations, languages, strict=True
             )
         ]
         counts = {label: labels.count(label) for label in self.labels}

@@ -34,6 +34,8 @@ PROP_MODEL_VERSION = "model_version"
 PROP_PREDICTION_ID = "prediction_id"
 PROP_NEGATIVE_PROBABILITY = "negative_probability"
 PROP_OOV_RATE = "oov_rate"
+PROP_LANGUAGE = "language"
+PROP_RELIABLE = "reliable"  # "true" / "false": false for a tweet in another language
 # Added by serving: attribute names of the scoring span (traces/dependencies customDimensions).
 SCORE_SPAN = "score_tweets"
 ATTR_BATCH_SIZE = "sentiment.batch_size"

@@ -22,7 +22,10 @@ def _dims(envelope: dict) -> dict:
 
 
 def test_scored_and_feedback_events_reach_the_ingestion_endpoint(telemetry_server, ingestion):
-    texts = ["my flight was delayed and they lost my bag", "thank you for the great crew"]
+    texts = [
+        "my flight was delayed and they lost my bag",
+        "Vuelo retrasado otra vez, qué vergüenza",
+    ]
     response = httpx.post(f"{telemetry_server}/api/predict", json={"texts": texts}, timeout=30)
     assert response.status_code == 200, response.text
     predictions = response.json()["predictions"]
@@ -40,10 +43,14 @@ def test_scored_and_feedback_events_reach_the_ingestion_endpoint(telemetry_serve
         assert dims[telemetry.PROP_LABEL] == p["label"]
         assert dims[telemetry.PROP_MODEL_VERSION] == p["model_version"]
         assert 0 <= float(dims[telemetry.PROP_OOV_RATE]) <= 1
+        assert dims[telemetry.PROP_LANGUAGE] == p["language"]
+        assert dims[telemetry.PROP_RELIABLE] == str(p["reliable"]).lower()
         if "negative" in p["scores"]:
             negative = float(dims[telemetry.PROP_NEGATIVE_PROBABILITY])
             assert abs(negative - p["scores"]["negative"]) < 1e-3
 
+    # English keeps its reading; the Spanish tweet is marked (the bad-buzz counts leave it out)
+    assert [(p["language"], p["reliable"]) for p in predictions] == [("en", True), ("es", False)]
     wrong = predictions[0]
     other = next(label for label in response.json()["labels"] if label != wrong["label"])
     feedback = {

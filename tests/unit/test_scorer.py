@@ -95,3 +95,14 @@ def test_run_takes_encoded_ids(scorer):
     ids = scorer.encode(["great", "lost"]).ids
     assert ids.dtype == np.int32 and ids.shape == (2, scorer.card.max_len)
     assert scorer.run(ids).shape == (2, 3)
+
+
+def test_each_prediction_carries_its_language(scorer):
+    english, spanish = scorer.predict(
+        [
+            "my bag was lost again and nobody answers",
+            "Perdieron mi maleta otra vez y nadie responde",
+        ]
+    ).predictions
+    assert (english.language, english.reliable) == ("en", True)
+    assert (spanish.language, spanish.reliable) == ("es", False)

@@ -22,6 +22,8 @@ def emit_scored(predictions: list[PredictionOut], oov: float) -> None:
             telemetry.PROP_MODEL_VERSION: p.model_version,
             telemetry.PROP_PREDICTION_ID: p.prediction_id,
             telemetry.PROP_OOV_RATE: round(oov, 4),
+            telemetry.PROP_LANGUAGE: p.language,
+            telemetry.PROP_RELIABLE: p.reliable,
         }
         if "negative" in p.scores:  # the bad-buzz alert's dimension, when the model has it
             properties[telemetry.PROP_NEGATIVE_PROBABILITY] = round(p.scores["negative"], 4)

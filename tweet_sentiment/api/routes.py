@@ -64,6 +64,8 @@ def predict(
             label=prediction.label,
             scores=prediction.scores,
             model_version=scorer.model_version,
+            language=prediction.language,
+            reliable=prediction.reliable,
             explanation=None
             if prediction.explanation is None
             else [TokenContribution(token=t, contribution=c) for t, c in prediction.explanation],
