@@ -121,7 +121,6 @@ FULL = Profile(
     ),
     distilled=(
         NeuralConfig(cell="bilstm", embedding="glove", distil=0.5),
-        NeuralConfig(cell="bilstm", embedding="glove", distil=0.5, extra=("entity",)),
         # GloVe 100d over a vocabulary that also covers the teacher's pool (model.onnx <= 25 MB).
         NeuralConfig(
             cell="bilstm",
