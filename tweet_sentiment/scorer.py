@@ -28,6 +28,7 @@ from tweet_sentiment.text import tokenise
 from tweet_sentiment.vocab import Encoded, Vocabulary
 
 RUN_CHUNK = 64  # rows per ONNX call; see Scorer.run
+NOT_CHECKED = language.Language(language.UNDETERMINED, reliable=True)
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,31 @@ class BatchResult:
 
 
 class Scorer:
-    """A loaded model. Build it once per process with :meth:`from_dir`; it is thread-safe."""
+    """A loaded model. Build it once per process with :meth:`from_dir`; it is thread-safe.
 
-    def __init__(self, session: ort.InferenceSession, vocab: Vocabulary, card: ModelCard) -> None:
+    ``check_language=False`` skips the language check (every prediction is then ``und`` and
+    reliable): only for the benchmark, which times the pre-issue-13 reference model as it was
+    served, without one. The service and the CLI always check.
+    """
+
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        vocab: Vocabulary,
+        card: ModelCard,
+        check_language: bool = True,
+    ) -> None:
         self.session = session
         self.vocab = vocab
         self.card = card
         self.labels: list[str] = list(card.labels)
+        self.check_language = check_language
         self._check_signature()
 
     @classmethod
-    def from_dir(cls, directory: Path | str, threads: int | None = None) -> Scorer:
+    def from_dir(
+        cls, directory: Path | str, threads: int | None = None, check_language: bool = True
+    ) -> Scorer:
         """Load model.onnx, vocab.txt and metadata.json; fail loudly if they do not agree."""
         directory = Path(directory)
         card = read_card(directory)
@@ -78,7 +93,7 @@ class Scorer:
         session = ort.InferenceSession(
             str(directory / MODEL_FILE), sess_options=options, providers=["CPUExecutionProvider"]
         )
-        return cls(session, vocab, card)
+        return cls(session, vocab, card, check_language)
 
     @property
     def model_version(self) -> str:
@@ -134,7 +149,11 @@ class Scorer:
         explanations: list[list[tuple[str, float]] | None] = [None] * len(texts)
         if explain:
             explanations = _explain(encoded.tokens, full, occluded, best, variants)
-        languages = [language.detect(t) for t in texts]
+        languages = (
+            [language.detect(t) for t in texts]
+            if self.check_language
+            else [NOT_CHECKED] * len(texts)
+        )
         predictions = [
             Prediction(
                 label,

@@ -106,3 +106,13 @@ def test_each_prediction_carries_its_language(scorer):
     ).predictions
     assert (english.language, english.reliable) == ("en", True)
     assert (spanish.language, spanish.reliable) == ("es", False)
+
+
+def test_language_check_can_be_switched_off_for_the_benchmark(tiny_model_dir):
+    """The reference model is timed as it was served: no language check, same scores."""
+    texts = ["Perdieron mi maleta otra vez y nadie responde", "great flight"]
+    checked = Scorer.from_dir(tiny_model_dir).predict(texts).predictions
+    unchecked = Scorer.from_dir(tiny_model_dir, check_language=False).predict(texts).predictions
+    assert [(p.language, p.reliable) for p in unchecked] == [("und", True), ("und", True)]
+    assert checked[0].reliable is False
+    assert [p.scores for p in unchecked] == [p.scores for p in checked]
