@@ -69,8 +69,9 @@ def to_keras(model_dir: Path, card: ModelCard, **changes: object):  # -> keras.M
 
     from training.neural import build_model
 
-    cfg = neural_config(card, **changes)
     values = keras_weights(model_dir / MODEL_FILE)
+    # the embedding's width from the weights themselves: any vocabulary or GloVe size maps
+    cfg = neural_config(card, **{"embedding_dim": int(values[0].shape[1]), **changes})
     keras.utils.set_random_seed(config.SEED)  # dropout seed generators are made with the layers
     model = build_model(cfg, values[0].shape[0], len(card.labels), None)
     model.set_weights(values)
