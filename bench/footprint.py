@@ -5,6 +5,9 @@ How: resolve the dependency closure of `requirements.txt` (then of the same plus
 add up the bytes on disk of every file each distribution's RECORD lists. Nothing is downloaded,
 it is reproducible, and it counts what `pip install` really puts in site-packages (compiled
 bytecode included when pip recorded it).
+
+Also the model files: model.onnx of the served model and of the reference model (issue 13 bounds
+the served one to 25 MB), with what each model is, read from its own metadata.json and vocab.txt.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from typing import Any
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
+from bench import reference
 from bench.machine import REPO_ROOT
+from tweet_sentiment.config import get_settings
 
 MB = 1024 * 1024
 
@@ -95,6 +100,17 @@ def run(quick: bool = False) -> dict[str, Any]:
         "serving_plus_tensorflow": measure([*serving, tensorflow]),
         "tensorflow_requirement": str(tensorflow),
     }
+    results["models"] = models = {
+        "served": reference.describe(get_settings().model_dir),
+        "reference": reference.describe(reference.REFERENCE_DIR),
+    }
+    served, old = models["served"], models["reference"]
+    print(
+        f"  model.onnx: served {served['model_version']} {served['onnx_mb']:.1f} MB (issue 13: "
+        f"<= {reference.ONNX_MB_BOUND} MB, "
+        f"{reference.within(served['onnx_mb'], reference.ONNX_MB_BOUND)}); reference "
+        f"{old['model_version']} {old['onnx_mb']:.1f} MB"
+    )
     s, t = results["serving"], results["serving_plus_tensorflow"]
     results["ratio"] = t["mb"] / s["mb"]
     print(

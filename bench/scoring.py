@@ -13,6 +13,11 @@ Four ways to score a tweet, tokenisation included in all of them (the same
 Batch 1: median and p99 over many calls, each on a different real tweet. Batches of 32/256/1,000:
 tweets per second. The tokeniser's cache is emptied before every timed call (outside the timer),
 so no call gets its normalisation for free. ONNX is measured before TensorFlow is even imported.
+
+Against the reference model (issue 13, `bench.reference`): the service's batch-1 figure is measured
+side by side with the reference model (served without the language check, as it was), the served
+model without the check, and ``language.detect`` alone: the same tweets, interleaved call by call
+in a rotating order, so a busy moment of the shared cores hits every path alike.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from bench import keras_twin, stats
+from bench import keras_twin, reference, stats
 from bench.machine import REPO_ROOT
 from bench.tweets import cold_cache, load_tweets, take
+from tweet_sentiment import language
 from tweet_sentiment.config import get_settings
 from tweet_sentiment.scorer import RUN_CHUNK, Scorer
 from tweet_sentiment.text import tokenise
@@ -36,14 +42,18 @@ BATCHES = (32, 256, 1000)
 PATHS = ("onnx", "keras_predict", "keras_call", "keras_graph")
 
 
-def _single_calls(score: Callable[[list[str]], Any], tweets: list[str]) -> list[float]:
-    times = []
-    for tweet in tweets:
-        cold_cache()
-        start = time.perf_counter()
-        score([tweet])
-        times.append(time.perf_counter() - start)
-    return times
+def _single_calls(paths: dict[str, Callable[[list[str]], Any]], tweets: list[str]) -> dict:
+    """Batch-1 latency of each path on the same tweets, interleaved call by call."""
+    names = list(paths)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i, tweet in enumerate(tweets):
+        turn = i % len(names)
+        for name in names[turn:] + names[:turn]:  # rotating: no path always runs first
+            cold_cache()
+            start = time.perf_counter()
+            paths[name]([tweet])
+            times[name].append(time.perf_counter() - start)
+    return {name: stats.latency(t) for name, t in times.items()}
 
 
 def _throughput(score: Callable[[list[str]], Any], tweets: list[str], batch: int) -> float:
@@ -58,11 +68,23 @@ def _throughput(score: Callable[[list[str]], Any], tweets: list[str], batch: int
     return len(tweets) / busy
 
 
-def _measure(name: str, score: Callable, tweets: list[str], calls: int, n_batch: int) -> dict:
-    score(take(tweets, 8))  # warm-up: first-call graph building is the cold-start benchmark's job
+def _warm_up(score: Callable, tweets: list[str]) -> None:
+    score(take(tweets, 8))  # first-call graph building is the cold-start benchmark's job
     for batch in BATCHES:
         score(take(tweets, batch))
-    single = stats.latency(_single_calls(score, take(tweets, calls, start=1000)))
+
+
+def _measure(
+    name: str,
+    score: Callable,
+    tweets: list[str],
+    calls: int,
+    n_batch: int,
+    single: dict | None = None,
+) -> dict:
+    """Batch-1 latency (``single`` when already measured side by side) and batch throughput."""
+    _warm_up(score, tweets)
+    single = single or _single_calls({name: score}, take(tweets, calls, start=1000))[name]
     rates = {b: _throughput(score, take(tweets, n_batch, start=5000), b) for b in BATCHES}
     print(
         f"  {name:14s} batch 1: p50 {single['p50_ms']:8.3f} ms  p99 {single['p99_ms']:8.3f} ms"
@@ -146,7 +168,10 @@ def run(quick: bool = False) -> dict:
         "tweets": len(tweets),
         "batch_tweets": n_batch,
     }
-    results["onnx"] = _measure("onnx (service)", scorer.predict, tweets, calls, n_batch)
+    side_by_side = _against_reference(scorer, tweets, calls, results)
+    results["onnx"] = _measure(
+        "onnx (service)", scorer.predict, tweets, calls, n_batch, side_by_side["onnx"]
+    )
     results["breakdown"] = _breakdown(scorer, take(tweets, n_batch, start=5000))
 
     ids = scorer.encode(take(tweets, 2000)).ids
@@ -177,6 +202,55 @@ def run(quick: bool = False) -> dict:
     results["keras_graph"] = _measure("keras graph", keras_graph, tweets, calls // 3, n_batch)
     results["ratios"] = _ratios(results)
     return results
+
+
+def _against_reference(scorer: Scorer, tweets: list[str], calls: int, results: dict) -> dict:
+    """Batch-1 latency of the service, side by side with the reference model (issue 13)."""
+    old = reference.scorer()
+    model_only = Scorer.from_dir(get_settings().model_dir, check_language=False)
+    paths: dict[str, Callable[[list[str]], Any]] = {
+        "onnx": scorer.predict,
+        "onnx_no_language": model_only.predict,
+        "reference": old.predict,
+        "language": lambda texts: [language.detect(t) for t in texts],
+    }
+    for score in paths.values():
+        _warm_up(score, tweets)
+    single = _single_calls(paths, take(tweets, calls, start=1000))
+    labels = {
+        "onnx": f"served {scorer.model_version}, language check on (the service)",
+        "onnx_no_language": "served model, language check off",
+        "reference": f"reference {old.model_version}, no language check (as it was served)",
+        "language": "language.detect alone",
+    }
+    print(f"  batch 1 side by side ({calls:,} tweets, interleaved call by call):")
+    for name, label in labels.items():
+        print(
+            f"    {label:78s} p50 {single[name]['p50_ms']:7.3f} ms  "
+            f"p99 {single[name]['p99_ms']:7.3f} ms"
+        )
+    for name in ("onnx_no_language", "reference", "language"):
+        results[name] = {"single": single[name]}
+    results["reference"]["model_version"] = old.model_version
+    results["vs_reference"] = vs = vs_reference(single)
+    print(
+        f"  served / reference: p50 {vs['p50']:.2f}x (issue 13: <= {reference.P50_BOUND}x, "
+        f"{reference.within(vs['p50'], reference.P50_BOUND)}), p99 {vs['p99']:.2f}x; language "
+        f"check off {vs['p50_no_language']:.2f}x; language.detect alone is "
+        f"{vs['language_share_p50']:.0%} of the service's p50"
+    )
+    return single
+
+
+def vs_reference(single: dict[str, dict]) -> dict[str, float]:
+    """The served model's batch-1 latency over the reference's, from side-by-side figures."""
+    ref = single["reference"]
+    return {
+        "p50": stats.ratio(single["onnx"]["p50_ms"], ref["p50_ms"]),
+        "p99": stats.ratio(single["onnx"]["p99_ms"], ref["p99_ms"]),
+        "p50_no_language": stats.ratio(single["onnx_no_language"]["p50_ms"], ref["p50_ms"]),
+        "language_share_p50": single["language"]["p50_ms"] / single["onnx"]["p50_ms"],
+    }
 
 
 def _ratios(r: dict) -> dict:
