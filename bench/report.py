@@ -185,7 +185,9 @@ def _against_reference(s: dict, cold: dict, size: dict) -> list[str]:
         f"{_model(old)}, kept in `bench/reference_model/`. Both were measured in this run, side "
         f"by side: batch 1 over the same {_fmt(one['n'])} tweets, interleaved call by call in a "
         "rotating order (the tokeniser's cache emptied before every call), and cold start over "
-        f"the same {cold['repeats']} interleaved rounds as above. The served model is timed with "
+        f"{a['runs']} runs each, back to back in alternating order within the {cold['repeats']} "
+        "interleaved rounds of section 2 (a pair of sub-second probes, so more runs than the "
+        "others). The served model is timed with "
         "the language check, as users get it; the reference without, as users got it.",
         "",
         "| | served / reference | ratio | issue 13 bound |",
@@ -377,14 +379,14 @@ def render(r: dict) -> str:
         "",
         "## 2. Cold start and installed size",
         "",
-        "From spawning a new process to the first scored tweet (median of "
-        f"{cold['repeats']} interleaved runs), and the child's peak resident memory:",
+        "From spawning a new process to the first scored tweet (median of the runs, "
+        f"interleaved in {cold['repeats']} rounds), and the child's peak resident memory:",
         "",
-        "| variant | median | min | max | peak RSS |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| variant | runs | median | min | max | peak RSS |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
         *(
-            f"| {label} | {cold[k]['median_s']:.2f} s | {cold[k]['min_s']:.2f} s | "
-            f"{cold[k]['max_s']:.2f} s | {_fmt(cold[k]['rss_mb'])} MB |"
+            f"| {label} | {cold[k]['runs']} | {cold[k]['median_s']:.2f} s | "
+            f"{cold[k]['min_s']:.2f} s | {cold[k]['max_s']:.2f} s | {_fmt(cold[k]['rss_mb'])} MB |"
             for k, label in (
                 ("onnx_scorer", "service scorer (import, load, score)"),
                 ("reference_scorer", "reference model's scorer, no language check"),
