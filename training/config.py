@@ -63,7 +63,7 @@ class NeuralConfig:
     # pool_vocab: the vocabulary also counts the tokens of every row the model trains on (the
     # teacher's unlabelled pool included), so words seen only outside the corpus get a vector.
     pool_vocab: bool = False
-    vocab_size: int = 0  # 0: the profile's
+    max_vocab: int = 0  # 0: the profile's (not "vocab_size": that param is the built length)
 
     @property
     def name(self) -> str:
@@ -80,8 +80,8 @@ class NeuralConfig:
             name += f"-{source}"
         if self.pool_vocab:
             name += "-poolvocab"
-        if self.vocab_size:
-            name += f"-v{self.vocab_size // 1000}k"
+        if self.max_vocab:
+            name += f"-v{self.max_vocab // 1000}k"
         return name
 
 
@@ -128,7 +128,7 @@ FULL = Profile(
             embedding_dim=100,
             distil=0.5,
             pool_vocab=True,
-            vocab_size=40000,
+            max_vocab=40000,
         ),
     ),
 )

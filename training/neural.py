@@ -174,10 +174,10 @@ def train_one(
     labels = meta["labels"]
     keras.utils.set_random_seed(config.SEED)
     train, y_train, weights = lever_rows(cfg, training_rows(data), labels, work_dir)
-    if cfg.pool_vocab or cfg.vocab_size:
+    if cfg.pool_vocab or cfg.max_vocab:
         vocab = Vocabulary.build(
             tokens_of(train if cfg.pool_vocab else training_rows(data)),
-            max_size=cfg.vocab_size or profile.vocab_size,
+            max_size=cfg.max_vocab or profile.vocab_size,
         )
     if profile.max_steps_per_epoch:  # quick: a few real optimisation steps
         rows = min(profile.max_steps_per_epoch * cfg.batch_size, len(train))

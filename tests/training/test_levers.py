@@ -117,4 +117,4 @@ def test_glove100_package_is_converted_once(tmp_path: Path) -> None:
 def test_pool_vocabulary_lever_is_its_own_row() -> None:
     cfg = config.NeuralConfig(embedding="glove100", embedding_dim=100, distil=0.5, pool_vocab=True)
     assert cfg.name == "bilstm-glove100-kd0.5-poolvocab"
-    assert config.NeuralConfig(vocab_size=40000).name == "bilstm-glove-v40k"
+    assert config.NeuralConfig(max_vocab=40000).name == "bilstm-glove-v40k"
