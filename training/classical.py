@@ -9,7 +9,6 @@ what a dictionary gets without any of our data.
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import LinearSVC
 
-from training import config, runs, tracking
+from training import cli, config, runs, tracking
 from training import data as data_step
 from training.data import training_rows
 
@@ -158,9 +157,7 @@ def _finish(
 
 
 def main(argv: list[str] | None = None) -> list[runs.RunResult]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--quick", action="store_true")
+    parser = cli.step_parser(__doc__, quick="one regularisation value per model, no grid search")
     args = parser.parse_args(argv)
     profile = config.QUICK if args.quick else config.FULL
     data, meta = data_step.load(args.work_dir)

@@ -21,11 +21,9 @@ def step_parser(
 ) -> argparse.ArgumentParser:
     """A step's parser: its module docstring's first line, ``--work-dir`` and, when the step has
     a quick mode, ``--quick`` (``quick`` says what it changes)."""
-    parser = argparse.ArgumentParser(
-        description=(doc or "").strip().split("\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument("--work-dir", type=Path, default=work_dir, help=work_dir_help)
+    parser = argparse.ArgumentParser(description=(doc or "").strip().split("\n")[0])
+    default = " [%(default)s]" if work_dir is not None else ""
+    parser.add_argument("--work-dir", type=Path, default=work_dir, help=work_dir_help + default)
     if quick:
         parser.add_argument("--quick", action="store_true", help=quick)
     return parser

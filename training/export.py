@@ -196,7 +196,10 @@ def register(
 def main(argv: list[str] | None = None) -> TrainedCard:
     parser = cli.step_parser(__doc__)
     parser.add_argument(
-        "--out", type=Path, default=config.ARTIFACTS_DIR, help="where the model artifacts go"
+        "--out",
+        type=Path,
+        default=config.ARTIFACTS_DIR,
+        help="where the model artifacts go [%(default)s]",
     )
     parser.add_argument("--model", help="export this run instead of the champion rule's choice")
     args = parser.parse_args(argv)

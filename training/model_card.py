@@ -339,8 +339,15 @@ card was rendered:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.model_card", description=__doc__)
-    parser.add_argument("--model-dir", type=Path, default=REPO_ROOT / "model_artifacts")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=REPO_ROOT / "model_artifacts",
+        help="the model artifacts to describe [%(default)s]",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="the markdown card to write [%(default)s]"
+    )
     parser.add_argument("--check", action="store_true", help="fail if --out is out of date")
     args = parser.parse_args(argv)
     text = render(args.model_dir)

@@ -228,7 +228,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         work_dir_help="feedback snapshot, candidate, comparison.md and decision.json",
     )
     parser.add_argument(
-        "--champion", type=Path, default=config.ARTIFACTS_DIR, help="the model artifacts to beat"
+        "--champion",
+        type=Path,
+        default=config.ARTIFACTS_DIR,
+        help="the model artifacts to beat [%(default)s]",
     )
     parser.add_argument("--out", type=Path, help="where a promoted model goes [--champion]")
     parser.add_argument("--dry-run", action="store_true", help="compare, never promote")
