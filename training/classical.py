@@ -103,17 +103,15 @@ def run_grid(
     val, y_val = runs.split_arrays(data, labels, "validation")
     test, _ = runs.split_arrays(data, labels, "test")
     y_train = train["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
-    best: tuple[float, float, Pipeline, float] | None = None
-    scores = {}
+    fits: list[tuple[float, float, Pipeline, float]] = []  # (val macro-F1, value, model, seconds)
     for value in grid:
         started = time.perf_counter()
         model = make_pipeline(vectoriser(), factory(value)).fit(train["normalised"], y_train)
         seconds = time.perf_counter() - started
-        score = f1_score(y_val, model.predict(val["normalised"]), average="macro")
-        scores[value] = round(float(score), 4)
-        if best is None or score > best[0]:
-            best = (score, value, model, seconds)
-    _, value, model, seconds = best
+        score = float(f1_score(y_val, model.predict(val["normalised"]), average="macro"))
+        fits.append((score, value, model, seconds))
+    scores = {value: round(score, 4) for score, value, _, _ in fits}
+    _, value, model, seconds = max(fits, key=lambda fit: fit[0])  # the first of equals
     val_probs = model.predict_proba(val["normalised"])
     test_probs, ms = _timed_predict(lambda: model.predict_proba(test["normalised"]), len(test))
     blob = pickle.dumps(model)

@@ -140,7 +140,8 @@ class MacroF1EarlyStopping(keras.callbacks.Callback):
         super().__init__()
         self.x_val, self.y_val, self.patience, self.batch_size = x_val, y_val, patience, batch_size
         self.decay = decay
-        self.best, self.best_epoch, self.best_weights, self.history = -1.0, -1, None, []
+        self.best, self.best_epoch, self.best_weights = -1.0, -1, None
+        self.history: list[float] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         probs = self.model.predict(self.x_val, batch_size=512, verbose=0)
