@@ -148,7 +148,7 @@ def fine_tune(
 
 
 def keras_predictor(scorer: Scorer, model: keras.Model):
-    """Texts -> probabilities of the Keras candidate (for the run files the exporter reads)."""
+    """Texts -> probabilities of the Keras candidate (its validation and test metrics)."""
 
     def predict(texts) -> np.ndarray:
         ids = scorer.vocab.encode([tokenise(t) for t in texts], scorer.card.max_len).ids
