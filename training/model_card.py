@@ -44,7 +44,7 @@ PROBES = (
         "oh good, my flight is cancelled. perfect start to the week",
         "5 hours in the airport, best day ever @usairways",
     )),
-    Probe("negated praise", "negative", behaviour.NEGATED_PRAISE),
+    Probe("negated praise", "negative", tuple(behaviour.NEGATED_PRAISE)),
     Probe("denial of a problem", "positive", (
         "@jetblue the trip home: no complaints",
         "@united never had a problem with you guys",
@@ -183,7 +183,7 @@ def _weakest_airline_class(card: ModelCard) -> str:
     f1 = {lb: airline[f"f1_{lb}"] for lb in card.labels if f"f1_{lb}" in airline}
     if not f1:
         return "No per-class airline figures were recorded for this model."
-    weakest = min(f1, key=f1.get)
+    weakest = min(f1, key=lambda label: f1[label])
     return (
         f"On airline tweets the weakest class is {weakest} (F1 {_f(f1[weakest])}): check "
         f"the confusion matrix in `reports/results.md` before trusting that label."
@@ -339,8 +339,15 @@ card was rendered:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.model_card", description=__doc__)
-    parser.add_argument("--model-dir", type=Path, default=REPO_ROOT / "model_artifacts")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=REPO_ROOT / "model_artifacts",
+        help="the model artifacts to describe [%(default)s]",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="the markdown card to write [%(default)s]"
+    )
     parser.add_argument("--check", action="store_true", help="fail if --out is out of date")
     args = parser.parse_args(argv)
     text = render(args.model_dir)

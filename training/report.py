@@ -8,7 +8,6 @@ the report can never drift from the models it describes.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from sklearn.metrics import (
     RocCurveDisplay,
 )
 
-from training import config, runs, tracking
+from training import cli, config, runs, tracking
 from training import data as data_step
 from training import ood as ood_step
 from training.champion import (
@@ -432,9 +431,13 @@ def write(work_dir: Path, reports: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--reports", type=Path, default=config.REPORTS_DIR)
+    parser = cli.step_parser(__doc__)
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=config.REPORTS_DIR,
+        help="where results.md and figures go [%(default)s]",
+    )
     args = parser.parse_args(argv)
     path = write(args.work_dir, args.reports)
     print(f"report: {path}")

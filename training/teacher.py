@@ -13,7 +13,6 @@ Serving never sees it.
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from training import champion, config, encoder, ood, runs, tracking
+from training import champion, cli, config, encoder, ood, runs, tracking
 from training import data as data_step
 from training.data import training_rows
 from training.metrics import ood_metrics
@@ -158,9 +157,7 @@ def load_soft_labels(work_dir: Path) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> runs.RunResult:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR, help="the data step's")
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS} pool rows only")
+    parser = cli.step_parser(__doc__, quick=f"{QUICK_ROWS} pool rows only, no grid search")
     parser.add_argument(
         "--encoder", choices=sorted(encoder.MODELS), default=DEFAULT_ENCODER, help="frozen encoder"
     )

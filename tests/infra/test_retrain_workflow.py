@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tests.infra.test_workflows import REPO, load, runs, steps, uses
+from tests.infra.test_workflows import load, runs, steps, uses
+from tweet_sentiment.config import REPO_ROOT
 
 
 def test_retrain_runs_weekly_and_by_hand() -> None:
@@ -26,14 +27,14 @@ def test_retrain_signs_in_with_oidc_and_reads_storage_by_identity() -> None:
         "subscription-id",
     }
     assert job["env"]["FEEDBACK_STORAGE_ACCOUNT_URL"].startswith("https://")
-    text = (REPO / ".github" / "workflows" / "retrain.yml").read_text(encoding="utf-8")
+    text = (REPO_ROOT / ".github" / "workflows" / "retrain.yml").read_text(encoding="utf-8")
     assert "secrets." not in text and "CONNECTION_STRING" not in text
 
 
 def test_retrain_runs_the_make_target_and_opens_a_pull_request_only_when_promoted() -> None:
     workflow = load("retrain.yml")
     assert re.search(r"^\s*make retrain\b", runs(workflow, "retrain"), re.M)
-    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^retrain:.*\n\t.*-m training\.retrain", makefile, re.M)
     pull_request = uses(workflow, "retrain", "peter-evans/create-pull-request")
     assert pull_request["if"] == "steps.decision.outputs.promoted == 'true'"

