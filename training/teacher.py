@@ -162,7 +162,12 @@ def main(argv: list[str] | None = None) -> runs.RunResult:
         "--encoder", choices=sorted(encoder.MODELS), default=DEFAULT_ENCODER, help="frozen encoder"
     )
     args = parser.parse_args(argv)
-    return run(args.work_dir, args.quick, args.encoder)
+    from training.transformer import NotInstalled
+
+    try:
+        return run(args.work_dir, args.quick, args.encoder)
+    except NotInstalled as error:  # --encoder minilm without the transformer extra
+        raise SystemExit(f"teacher: {error}") from None
 
 
 if __name__ == "__main__":

@@ -39,11 +39,11 @@ def model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-def encoder():
+def encoder(threads: int = config.THREADS):
     import torch
     from sentence_transformers import SentenceTransformer
 
-    torch.set_num_threads(config.THREADS)
+    torch.set_num_threads(threads)
     return SentenceTransformer(str(model_dir()), device="cpu")
 
 
