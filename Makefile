@@ -52,7 +52,7 @@ lint: $(VENV)/.dev
 	$(BIN)/mypy
 
 train: $(VENV)/.dev
-	$(BIN)/python -m training.pipeline $(ARGS)
+	$(BIN)/python -m training.pipeline --with-teacher $(ARGS)
 
 train-quick: $(VENV)/.dev
 	$(BIN)/python -m training.pipeline --quick $(ARGS)

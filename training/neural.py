@@ -259,6 +259,9 @@ def main(argv: list[str] | None = None) -> list[runs.RunResult]:
         __doc__, quick="the quick profile's small networks, a few optimisation steps per epoch"
     )
     parser.add_argument("--only", action="append", help="model name(s) to train, e.g. bilstm-glove")
+    parser.add_argument(
+        "--sweep", action="store_true", help="also the architecture and embedding study"
+    )
     args = parser.parse_args(argv)
     profile = config.QUICK if args.quick else config.FULL
     data, meta = data_step.load(args.work_dir)
@@ -267,7 +270,9 @@ def main(argv: list[str] | None = None) -> list[runs.RunResult]:
     distilled = profile.distilled if (args.work_dir / teacher.SOFT_LABELS).is_file() else ()
     if profile.distilled and not distilled:
         print(f"neural: no {teacher.SOFT_LABELS}, distilled models skipped (training.teacher)")
-    for cfg in (*profile.neural, *distilled):
+    for cfg in (*profile.neural, *distilled, *profile.sweep):
+        if cfg in profile.sweep and not (args.sweep or (args.only and cfg.name in args.only)):
+            continue
         if args.only and cfg.name not in args.only:
             continue
         result = train_one(cfg, data, meta, vocab, profile, args.work_dir)

@@ -107,6 +107,17 @@ def ood_tables(results: list[runs.RunResult]) -> list[str]:
     return lines
 
 
+def network_time(results: list[runs.RunResult]) -> list[str]:
+    """The networks' training time together: what decides whether `make train` fits an hour."""
+    seconds = [r.train_seconds for r in results if r.family == "neural"]
+    if not seconds:
+        return []
+    return [
+        f"The {len(seconds)} networks of this run trained in {sum(seconds):,.0f} s together.",
+        "",
+    ]
+
+
 def not_trained(results: list[runs.RunResult], profile: str) -> list[str]:
     """Say which of the profile's networks this run did not train (``neural --only``)."""
     chosen = config.PROFILES.get(profile)
@@ -376,6 +387,7 @@ def write(work_dir: Path, reports: Path) -> Path:
         table(comparison(results), index=False),
         "",
         *not_trained(results, meta["profile"]),
+        *network_time(results),
         "`neg-vs-pos acc`: on tweets labelled negative or positive, whether p(negative) > "
         "p(positive) is right (the polarity task). `ECE`: expected calibration error of the top "
         "class. `ms/tweet`: batch prediction time in the training framework; the exported ONNX "
