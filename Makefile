@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint train train-quick train-transformer retrain bench mlflow-ui clean
+.PHONY: run test test-fast lint train train-quick train-transformer retrain bench buzz-eval mlflow-ui clean
 
 $(VENV)/.serve: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ retrain: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+# The bad-buzz detector against today's fixed rule on simulated streams of real airline tweets:
+# writes the evaluation section of docs/alerts.md and reports/buzz_eval.json (a few minutes).
+buzz-eval: $(VENV)/.dev
+	$(BIN)/python -m bench.buzz $(ARGS)
 
 mlflow-ui: $(VENV)/.dev
 	$(BIN)/mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///mlflow.db}

@@ -1,9 +1,12 @@
-"""Command line: `python -m tweet_sentiment score [FILE]` and `python -m tweet_sentiment serve`.
+"""Command line: `python -m tweet_sentiment score [FILE]`, `buzz FILE` and `serve`.
 
 `score` reads tweets from FILE or standard input (one per line, or a CSV with a `text` column) and
 writes one JSON line per tweet (`text`, `label`, `scores`, `language`, `reliable`). It streams in
 batches, so memory stays flat on a million-tweet dump, and it overlaps reading/tokenising the next
 batch with the ONNX run of the current one (onnxruntime releases the GIL).
+
+`buzz` scores a CSV of dated tweets and reports bad buzzes window by window (JSON lines, and an
+HTML timeline with `--html`): see tweet_sentiment/buzz_cli.py and docs/alerts.md.
 
 `serve` runs the same FastAPI app as the Azure Function under uvicorn.
 """
@@ -38,12 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("file", nargs="?", help="text file (one tweet a line) or CSV; default stdin")
     score.add_argument("--model-dir", type=Path, help="default: MODEL_DIR or model_artifacts/")
     score.add_argument("--batch-size", type=int, default=BATCH)
+    from tweet_sentiment.buzz_cli import add_arguments
+
+    buzz = commands.add_parser("buzz", help="detect bad buzzes in a CSV of dated tweets")
+    add_arguments(buzz)
     serve = commands.add_parser("serve", help="serve the API and the page with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     if args.command == "score":
         return _score(args)
+    if args.command == "buzz":
+        from tweet_sentiment.buzz_cli import run
+
+        return run(args)
     return _serve(args.host, args.port)
 
 

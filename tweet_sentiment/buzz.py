@@ -102,7 +102,7 @@ class BuzzParams(BaseModel):
         "history (variance of the surprise on quiet days > 1).",
     )
     on_threshold: float = Field(
-        4.0,
+        2.75,
         description="Surprise (z) at which an alert starts. Raise it for fewer false alarms, "
         "lower it to catch smaller buzzes sooner.",
     )
@@ -123,10 +123,20 @@ class BuzzParams(BaseModel):
         description="Fewest negative tweets in a window for an alert to start: a handful of "
         "angry tweets on a quiet night is no buzz, however unlikely.",
     )
+    volume_cv: float | None = Field(
+        0.15,
+        ge=0,
+        description="Day-to-day variation of the volume (coefficient of variation) allowed for in "
+        "the volume test. Raise it if ordinary busy days (news, storms) raise alerts; None drops "
+        "the volume test (share only: slower, but blind to volume).",
+    )
     history_days: int = Field(
-        7,
+        1,
         ge=1,
-        description="Days of the same window of day averaged for expected_scored (chart only).",
+        le=7,
+        description="Past days whose same time of day gives expected_scored. More days: a steadier "
+        "expectation, but Azure Monitor log alerts look back 2 days at most, so the KQL twin "
+        "can only use 1.",
     )
     themes: int = Field(10, ge=0, description="Themes listed per alert window (0: none).")
     examples: int = Field(3, ge=0, description="Example tweets listed per alert window.")
@@ -175,7 +185,9 @@ class WindowReport:
     expected_share: float
     threshold_share: float | None  # share at which this window would reach on_threshold
     baseline_scored: int  # tweets of the kept baseline behind expected_share
-    surprise: float
+    share_surprise: float  # z of the negative count given this window's volume (the share)
+    volume_surprise: float  # z of the negative count against the expected volume's
+    surprise: float  # what the alert tests: min of the two (share only if volume_cv is None)
     alert: bool
     alert_id: int | None
     onset: bool
@@ -195,6 +207,8 @@ class WindowReport:
             "expected_share": round(self.expected_share, 4),
             "threshold_share": _round(self.threshold_share),
             "baseline_scored": self.baseline_scored,
+            "share_surprise": round(self.share_surprise, 3),
+            "volume_surprise": round(self.volume_surprise, 3),
             "surprise": round(self.surprise, 3),
             "alert": self.alert,
             "alert_id": self.alert_id,
@@ -237,7 +251,7 @@ class _Rule:
 
     params: BuzzParams
     trailing: deque[tuple[int, int]] = field(default_factory=deque)
-    day_profile: dict[int, deque[int]] = field(default_factory=dict)
+    volumes: deque[int] = field(default_factory=deque)
     in_alert: bool = False
     calm_run: int = 0
     alerts: int = 0
@@ -245,7 +259,10 @@ class _Rule:
     def close(self, start: datetime, scored: int, negative: int) -> WindowReport:
         p = self.params
         p0, kept = self._baseline()
-        z = surprise(negative, scored, p0, p.dispersion, kept + p.prior_strength)
+        z_share = surprise(negative, scored, p0, p.dispersion, kept + p.prior_strength)
+        volume, days = self._expected_volume()
+        z_volume = volume_surprise(negative, volume * p0, days, p.volume_cv)
+        z = z_share if p.volume_cv is None else min(z_share, z_volume)
         ready = kept >= p.min_baseline
         hot = ready and z >= p.on_threshold and negative >= p.min_negative
         onset = hot and not self.in_alert
@@ -262,17 +279,19 @@ class _Rule:
             scored=scored,
             negative=negative,
             negative_share=negative / scored if scored else None,
-            expected_scored=self._expected_volume(start),
-            expected_negative=scored * p0,
+            expected_scored=volume,
+            expected_negative=volume * p0,
             expected_share=p0,
             threshold_share=_threshold_share(scored, p0, p, kept) if scored else None,
             baseline_scored=kept,
+            share_surprise=z_share,
+            volume_surprise=z_volume,
             surprise=z,
             alert=self.in_alert,
             alert_id=self.alerts if self.in_alert else None,
             onset=onset,
         )
-        self._remember(start, scored, negative)
+        self._remember(scored, negative)
         return report
 
     def _baseline(self) -> tuple[float, int]:
@@ -289,23 +308,40 @@ class _Rule:
             return prior, 0
         return (k_kept + m * prior) / (n_kept + m), n_kept
 
-    def _expected_volume(self, start: datetime) -> float:
-        past = self.day_profile.get(self._slot(start))
+    def _expected_volume(self) -> tuple[float, int]:
+        """(expected tweets in this window, windows averaged): the same time of day (this
+        window and its two neighbours) on each of the last history_days days, else the trailing
+        baseline's mean (first day); the count is 0 when there is no history at all."""
+        per_day, volumes = self.params.windows_per_day, self.volumes
+        past = [
+            volumes[-back]
+            for day in range(1, self.params.history_days + 1)
+            for back in (day * per_day + 1, day * per_day, day * per_day - 1)
+            if back <= len(volumes)
+        ]
         if past:
-            return sum(past) / len(past)
+            return sum(past) / len(past), len(past)
         if not self.trailing:
-            return 0.0
-        return sum(n for n, _ in self.trailing) / len(self.trailing)
+            return 0.0, 0
+        return sum(n for n, _ in self.trailing) / len(self.trailing), len(self.trailing)
 
-    def _slot(self, start: datetime) -> int:
-        return ((start - EPOCH) // self.params.window) % self.params.windows_per_day
-
-    def _remember(self, start: datetime, scored: int, negative: int) -> None:
+    def _remember(self, scored: int, negative: int) -> None:
         p = self.params
         self.trailing.append((scored, negative))
         if len(self.trailing) > p.baseline_windows:
             self.trailing.popleft()
-        self.day_profile.setdefault(self._slot(start), deque(maxlen=p.history_days)).append(scored)
+        self.volumes.append(scored)
+        if len(self.volumes) > p.history_days * p.windows_per_day + 1:
+            self.volumes.popleft()
+
+
+def volume_surprise(negative: int, expected: float, averaged: int, cv: float | None) -> float:
+    """z of ``negative`` against ``expected`` negatives (Poisson, plus the noise of an expectation
+    averaged over ``averaged`` windows, plus over-dispersion ``cv * expected``). 0 if unknown."""
+    if expected <= 0 or averaged <= 0:
+        return 0.0
+    var = expected * (1 + 1 / averaged) + ((cv or 0.0) * expected) ** 2
+    return (negative - 0.5 - expected) / math.sqrt(var)
 
 
 def median_share(windows: Iterable[tuple[int, int]], default: float) -> float:

@@ -24,18 +24,21 @@ their sign (the serving normaliser maps mentions to ``<user>``, which would hide
 names), URLs and numbers dropped, English stop words out.
 
 Memory: the baseline's counts decay geometrically once per window (half-life a parameter) and
-counts that decay below :data:`PRUNE_BELOW` are dropped, so the table holds the recent vocabulary
-only, whatever the length of the stream.
+counts that decay below :data:`PRUNE_BELOW` are dropped (at most :data:`MAX_TERMS` are kept), so
+the table holds the recent vocabulary only, whatever the length of the stream.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 
-PRUNE_BELOW = 0.2  # decayed baseline counts under this are forgotten (memory stays flat)
+PRUNE_BELOW = 0.5  # decayed baseline counts under this are forgotten (a term seen once lives
+# one half-life)
+MAX_TERMS = 50_000  # and never more terms than this (the most frequent kept): memory stays flat
 MIN_COUNT = 3  # a theme must appear in at least this many of the alert's negative tweets
 MIN_Z = 1.96  # and be over-represented beyond chance (|z| > 1.96, Monroe et al.'s cut-off)
 
@@ -102,6 +105,9 @@ class DecayingCounts:
         """One window older: decay everything and forget what became negligible."""
         d = self.decay
         self.counts = {t: c * d for t, c in self.counts.items() if c * d >= PRUNE_BELOW}
+        if len(self.counts) > MAX_TERMS:
+            kept = heapq.nlargest(MAX_TERMS, self.counts.items(), key=lambda item: item[1])
+            self.counts = dict(kept)
         self.tweets *= d
 
 

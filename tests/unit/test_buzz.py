@@ -103,13 +103,13 @@ def test_no_alert_before_the_baseline_has_min_baseline_tweets():
     params = BuzzParams(min_baseline=500)
     counts = [(T0, 100, 60), *[(T0 + i * W, 100, 95) for i in range(1, 3)]]
     assert not any(r.alert for r in detect(counts, params))
-    counts = [*steady(5), (T0 + 5 * W, 100, 95)]
+    counts = [*steady(5), (T0 + 5 * W, 200, 190)]
     assert detect(counts, params)[-1].onset
 
 
 def test_min_negative_keeps_a_quiet_night_quiet():
     counts = [*steady(96 * 2, scored=10, negative=6), (T0 + 192 * W, 9, 9)]
-    params = BuzzParams(min_baseline=100, on_threshold=1.5, off_threshold=1.0)
+    params = BuzzParams(min_baseline=100, on_threshold=1.5, off_threshold=1.0, volume_cv=None)
     assert not detect(counts, params)[-1].alert
     assert detect(counts, params.model_copy(update={"min_negative": 5}))[-1].alert
 
@@ -117,7 +117,8 @@ def test_min_negative_keeps_a_quiet_night_quiet():
 def test_gaps_are_reported_as_empty_windows_and_unsorted_counts_refused():
     reports = detect([(T0, 10, 5), (T0 + 3 * W, 10, 5)])
     assert [r.scored for r in reports] == [10, 0, 0, 10]
-    assert reports[1].negative_share is None and reports[1].surprise == 0
+    assert reports[1].negative_share is None and reports[1].share_surprise == 0
+    assert reports[1].surprise < 0  # fewer negatives than expected: calm
     with pytest.raises(ValueError, match="not after"):
         detect([(T0 + W, 10, 5), (T0, 10, 5)])
 
@@ -126,7 +127,8 @@ def test_expected_volume_follows_the_time_of_day_once_a_day_exists():
     day = [(T0 + i * W, 40 if i < 48 else 160, 20) for i in range(96)]
     second = [(s + timedelta(days=1), n, k) for s, n, k in day]
     reports = detect(day + second)
-    assert reports[96].expected_scored == 40 and reports[96 + 48].expected_scored == 160
+    assert reports[96].expected_scored == 40 and reports[96 + 50].expected_scored == 160
+    assert reports[96 + 48].expected_scored == 120  # this window and its neighbours: 40, 160, 160
     assert reports[10].expected_scored == 40  # first day: trailing mean
 
 
@@ -215,6 +217,9 @@ def test_the_baseline_term_table_forgets_what_it_no_longer_sees():
     counts.age()
     counts.age()
     assert "rare" not in counts.counts and counts.counts["common"] == pytest.approx(12.5)
+    counts.add(Counter({f"t{i}": 2 for i in range(60_000)}), tweets=60_000)
+    counts.age()
+    assert len(counts.counts) == 50_000 and counts.counts["common"] == pytest.approx(6.25)
 
 
 def test_params_are_validated():
