@@ -40,6 +40,7 @@ import numpy as np
 from bench import buzz_report
 from bench.buzz_streams import T0, THEMES, Burst, Corpus, Stream, load_corpus, simulate
 from tweet_sentiment.buzz import BuzzDetector, BuzzParams, WindowReport, detect
+from tweet_sentiment.themes import MAX_TERMS, MIN_COUNT, MIN_Z
 
 WINDOW_MINUTES = 15
 FACTORS = (2.0, 3.0, 5.0)
@@ -239,8 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": args.seeds,
         "weeks": args.weeks,
         "params": json.loads(params.model_dump_json()),
+        "theme_limits": {"max_terms": MAX_TERMS, "min_count": MIN_COUNT, "min_z": MIN_Z},
+        "tuning_seed": TUNING_SEED,
+        "week_hours": 7 * 24,
         "rules": evaluate(corpus, rules, range(args.seeds), range(args.weeks)),
-        "themes": themes_found(corpus, params, range(min(args.seeds, 40))),
+        "themes": themes_found(corpus, params, range(min(args.seeds, 20))),
     }
     results["seconds"] = round(time.perf_counter() - started)
     table = buzz_report.render(results)

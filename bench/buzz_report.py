@@ -26,6 +26,12 @@ def _minutes(x: float | None) -> str:
     return "–" if x is None else f"{x:.0f}"
 
 
+def _cell_order(cell: str) -> tuple[float, int]:
+    """'3x/60' -> (3.0, 60): the table's order, whatever the JSON's key order."""
+    factor, minutes = cell.split("/")
+    return float(factor.rstrip("x")), int(minutes)
+
+
 def targets(r: dict) -> list[tuple[str, str, bool]]:
     """(target, measured, met) for the two targets of issue 14."""
     new = r["rules"][NEW]
@@ -56,8 +62,8 @@ def render(r: dict) -> str:
         "| p90 delay (min) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for cell, a in new["bursts"].items():
-        b = old["bursts"][cell]
+    for cell in sorted(new["bursts"], key=_cell_order):
+        a, b = new["bursts"][cell], old["bursts"][cell]
         factor, minutes = cell.split("/")
         lines.append(
             f"| {factor}, {minutes} min | {_pct(a['detected'])} | {_pct(a['within_30_min'])} | "
@@ -71,7 +77,7 @@ def render(r: dict) -> str:
         "| --- | ---: | ---: |",
         f"| false alarms (alerts raised) | {new['quiet']['false_alarms_per_week']:.2f} | "
         f"{old['quiet']['false_alarms_per_week']:.2f} |",
-        f"| hours in alert (of 168) | {new['quiet']['hours_in_alert']:.1f} | "
+        f"| hours in alert (of {r['week_hours']}) | {new['quiet']['hours_in_alert']:.1f} | "
         f"{old['quiet']['hours_in_alert']:.1f} |",
         "",
         "| target (issue 14) | measured | |",

@@ -298,12 +298,15 @@ class _Rule:
         """(p0, tweets kept): the trailing pool without the windows hot against its median."""
         p = self.params
         m, prior = p.prior_strength, p.prior_share
-        reference = median_share(self.trailing, prior)
+        r = min(max(median_share(self.trailing, prior), SHARE_CLIP), 1 - SHARE_CLIP)
+        # z(v; r) >= on_threshold, multiplied out (this runs for every trailing window)
+        bar, sqrt = p.on_threshold * math.sqrt(p.dispersion * r * (1 - r)), math.sqrt
         n_kept = k_kept = 0
         for n, k in self.trailing:
-            if n and surprise(k, n, reference, p.dispersion, math.inf) >= p.on_threshold:
+            if n and k - 0.5 - n * r >= bar * sqrt(n):
                 continue
-            n_kept, k_kept = n_kept + n, k_kept + k
+            n_kept += n
+            k_kept += k
         if n_kept + m <= 0:
             return prior, 0
         return (k_kept + m * prior) / (n_kept + m), n_kept
