@@ -14,15 +14,25 @@ stream usually has. The rule, per fixed window (UTC multiples of ``window``, 15 
    ``z(v; p) = (neg_v - 0.5 - n_v p) / sqrt(dispersion * n_v p (1 - p))``. The median ignores a
    buzz that fills less than half the baseline; one that lasts longer (a strike, a new model
    that calls more tweets negative) becomes the new norm after half the baseline: by design.
-2. **Surprise** ``z``: a one-sided, continuity-corrected normal approximation of the binomial
-   tail of this window's negative count given its volume ``n``::
+2. **Share surprise** ``z_share``: a one-sided, continuity-corrected normal approximation of the
+   binomial tail of this window's negative count given its volume ``n``::
 
-       z = (negative - 0.5 - n p0) / sqrt(dispersion * n p0 (1 - p0) + n^2 p0 (1 - p0) / (N + m))
+       z_share = (negative - 0.5 - n p0) / sqrt(dispersion n p0 (1-p0) + n^2 p0 (1-p0) / (N + m))
 
    (``N`` the kept baseline's tweets, ``m`` the prior's: the second term is the baseline's own
-   uncertainty, large on the first day). Conditioning on the volume makes the rule immune to the
-   daily cycle of traffic: a busy evening has more tweets, not a higher share.
-3. **Alert with hysteresis**: a window is *hot* when ``z >= on_threshold``, it has at least
+   uncertainty, large on the first day). Conditioning on the volume makes it immune to the daily
+   cycle of traffic: a busy evening has more tweets, not a higher share.
+3. **Volume surprise** ``z_volume``: the negative count against ``mu = expected_scored * p0``,
+   where ``expected_scored`` is the mean volume of this window and its two neighbours on each of
+   the last ``history_days`` days (windows before the stream's first window do not exist; empty
+   windows after it count as 0), or, when none exists yet (first day), the mean volume of the
+   trailing baseline's windows; with ``w`` windows averaged::
+
+       z_volume = (negative - 0.5 - mu) / sqrt(mu (1 + 1 / w) + (volume_cv mu)^2)
+
+4. **Surprise** ``z = min(z_share, z_volume)`` (``z_share`` alone if ``volume_cv`` is None): a
+   buzz is both a higher share and more negative tweets than usual.
+5. **Alert with hysteresis**: a window is *hot* when ``z >= on_threshold``, it has at least
    ``min_negative`` negative tweets and the kept baseline has at least ``min_baseline`` tweets;
    *cold* when ``z < off_threshold``. An alert starts (``onset``) at a hot window and lasts until
    ``release_windows`` consecutive cold windows have passed: one buzz, one alert, one ``alert_id``.
@@ -30,12 +40,13 @@ stream usually has. The rule, per fixed window (UTC multiples of ``window``, 15 
    hot window at or before it is later than the latest run of ``release_windows`` consecutive
    cold windows ending at or before it.
 
-Expected volume (``expected_scored``, for the chart only): the mean volume of the same window of
-the day over the last ``history_days`` days, once there is such a day; before that, the mean of
-the trailing baseline's windows since the stream began.
+For a KQL twin: the trailing baseline of a window is the ``baseline_windows`` windows just before
+it that are at or after the stream's first window (empty ones included, they add nothing); shares
+are clipped to [0.01, 0.99] inside z-scores (``SHARE_CLIP``); the median is the lower median
+(``percentile(share, 50)`` in duckdb-kql is ``quantile_disc``) of the non-empty trailing windows.
 
-:class:`BuzzDetector` streams tweets (memory: the baseline's per-window counts, the day-profile's
-counts and the theme counts, none growing with the stream); :func:`detect` runs the same rule on
+:class:`BuzzDetector` streams tweets (memory: the baseline's per-window counts, the last days'
+volumes and the theme counts, none growing with the stream); :func:`detect` runs the same rule on
 precomputed per-window counts (the form the KQL twin is tested against). numpy-free, stdlib and
 pydantic only: it runs in the Function too.
 """

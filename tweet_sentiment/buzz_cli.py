@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -126,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
             )
     except BadInput as error:
         return _fail(f"{args.file}: {error}")
+    except BrokenPipeError:  # `buzz FILE | head`: the reader has gone, the job is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         if args.out:
             out.close()
@@ -150,7 +154,10 @@ def _fail(message: str) -> int:
 def read_rows(stream: TextIO) -> Iterator[Row]:
     """The CSV's rows as (row number, UTC datetime, text); BadInput on the first bad one."""
     reader = csv.reader(stream)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise BadInput(f"row 1: not readable as CSV ({error})") from None
     if header is None:
         raise BadInput("row 1: the file is empty (expected a header with text and created_at)")
     columns = [c.strip().lower().lstrip("\ufeff") for c in header]
@@ -159,7 +166,14 @@ def read_rows(stream: TextIO) -> Iterator[Row]:
         raise BadInput(f"row 1: missing column(s) {', '.join(missing)} in header {header}")
     text_at, date_at = columns.index("text"), columns.index("created_at")
     number = 1
-    for number, row in enumerate(reader, start=2):
+    rows = enumerate(reader, start=2)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:  # e.g. a field over the csv module's size limit
+            raise BadInput(f"row {number + 1}: not readable as CSV ({error})") from None
         if not any(cell.strip() for cell in row):
             continue  # a blank line
         if len(row) <= max(text_at, date_at):

@@ -34,6 +34,8 @@ def _run(tiny_model_dir, tmp_path, content: str, *options: str):
         ("text,created_at\nok,2026-03-01T08:00:00Z\nlate,yesterday\n",
          "row 3: created_at 'yesterday' is not an ISO 8601 date"),
         ("text,created_at\nok,2026-03-01T08:00:00Z\nshort\n", "row 3: 1 column(s)"),
+        ("text,created_at\nok,2026-03-01T08:00:00Z\n" + "x" * 200_000 + ",2026-03-01\n",
+         "row 3: not readable as CSV (field larger than field limit"),
         ("text,created_at\na,2026-03-01T08:20:00Z\nb,2026-03-01T08:31:00Z\n"
          "c,2026-03-01T08:10:00Z\n", "row 4: created_at 2026-03-01T08:10:00+00:00 is older"),
     ],
