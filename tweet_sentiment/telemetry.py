@@ -36,6 +36,12 @@ PROP_NEGATIVE_PROBABILITY = "negative_probability"
 PROP_OOV_RATE = "oov_rate"
 PROP_LANGUAGE = "language"
 PROP_RELIABLE = "reliable"  # "true" / "false": false for a tweet in another language
+# Negative tweets only: their theme terms (tweet_sentiment.themes.terms: words, #hashtags,
+# @mentions; no stop words, URLs or numbers), space-separated, sorted, capped; the themes of an
+# Azure alert are computed from them (infra/kql/buzz_themes.kql). Never the tweet itself.
+PROP_TERMS = "terms"
+MAX_TERMS = 20  # per tweet; a tweet has ~8 (280 characters at most)
+MAX_TERM_CHARS = 40
 # Added by serving: attribute names of the scoring span (traces/dependencies customDimensions).
 SCORE_SPAN = "score_tweets"
 ATTR_BATCH_SIZE = "sentiment.batch_size"

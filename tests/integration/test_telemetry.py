@@ -15,6 +15,7 @@ import textwrap
 import httpx
 
 from tweet_sentiment import telemetry
+from tweet_sentiment.api.events import theme_terms
 
 
 def _dims(envelope: dict) -> dict:
@@ -134,6 +135,10 @@ def test_telemetry_endpoint_down_never_fails_a_request(app_settings, tmp_path):
     assert out["seconds"] < 10
 
 
+COMPLAINT = "@AirParadis lost my bag AGAIN, worst airline ever #lostluggage https://t.co/x"
+TEXTS = ["great crew", "lost my bag", "ok", COMPLAINT]
+
+
 def test_spans_and_events_in_memory(app_settings, tmp_path):
     """The same pipeline with in-memory exporters added: the scoring span and the events."""
     script = textwrap.dedent(
@@ -153,7 +158,7 @@ def test_spans_and_events_in_memory(app_settings, tmp_path):
                             span_processors=[SimpleSpanProcessor(spans)],
                             log_record_processors=[SimpleLogRecordProcessor(logs)])
         client = TestClient(create_app(Settings(model_dir={str(app_settings.model_dir)!r})))
-        body = client.post("/api/predict", json={{"texts": ["great crew", "lost my bag", "ok"]}})
+        body = client.post("/api/predict", json={{"texts": {TEXTS!r}}})
         assert body.status_code == 200, body.text
         score = [dict(s.attributes) for s in spans.get_finished_spans()
                  if s.name == telemetry.SCORE_SPAN]
@@ -161,21 +166,33 @@ def test_spans_and_events_in_memory(app_settings, tmp_path):
         events = [dict(r.log_record.attributes) for r in logs.get_finished_logs()
                   if telemetry.CUSTOM_EVENT_NAME_ATTR in (r.log_record.attributes or {{}})]
         print(json.dumps({{"score": score, "server": server, "events": events,
-                          "labels": [p["label"] for p in body.json()["predictions"]]}}))
+                          "labels": [p["label"] for p in body.json()["predictions"]],
+                          "predictions": body.json()["predictions"]}}))
         """
     )
     out = _run_python(script, tmp_path)
     (span,) = out["score"]
-    assert span[telemetry.ATTR_BATCH_SIZE] == 3
+    assert span[telemetry.ATTR_BATCH_SIZE] == 4
     counts = {k.removeprefix(telemetry.ATTR_LABEL_COUNT_PREFIX): v for k, v in span.items()
               if k.startswith(telemetry.ATTR_LABEL_COUNT_PREFIX)}  # fmt: skip
-    assert sum(counts.values()) == 3
+    assert sum(counts.values()) == 4
     for label in out["labels"]:
         assert counts[label] >= 1
     assert any("/api/predict" in name for name in out["server"]), out["server"]
     names = [e[telemetry.CUSTOM_EVENT_NAME_ATTR] for e in out["events"]]
-    assert names == [telemetry.SCORED_EVENT] * 3
+    assert names == [telemetry.SCORED_EVENT] * 4
     assert sorted(e[telemetry.PROP_LABEL] for e in out["events"]) == sorted(out["labels"])
+    # Negative tweets carry their theme terms (what a buzz is about), never the text itself.
+    texts = {p["prediction_id"]: p["text"] for p in out["predictions"]}
+    for event in out["events"]:
+        text = texts[event[telemetry.PROP_PREDICTION_ID]]
+        assert text not in event.values()
+        if event[telemetry.PROP_LABEL] == "negative":
+            assert event[telemetry.PROP_TERMS] == theme_terms(text)
+        else:
+            assert telemetry.PROP_TERMS not in event
+    complaint = next(e for e in out["events"] if "#lostluggage" in e.get(telemetry.PROP_TERMS, ""))
+    assert complaint[telemetry.PROP_TERMS] == "#lostluggage @airparadis airline bag ever lost worst"
 
 
 def _run_python(script: str, tmp_path) -> dict:

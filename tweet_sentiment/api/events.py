@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tweet_sentiment import telemetry
+from tweet_sentiment import telemetry, themes
 from tweet_sentiment.feedback_store import FeedbackDocument
 from tweet_sentiment.schemas import PredictionOut
 
@@ -27,7 +27,20 @@ def emit_scored(predictions: list[PredictionOut], oov: float) -> None:
         }
         if "negative" in p.scores:  # the bad-buzz alert's dimension, when the model has it
             properties[telemetry.PROP_NEGATIVE_PROBABILITY] = round(p.scores["negative"], 4)
+        if p.label == "negative":  # what a buzz is about: only where a buzz is counted
+            properties[telemetry.PROP_TERMS] = theme_terms(p.text)
         telemetry.emit_event(telemetry.SCORED_EVENT, properties)
+
+
+def theme_terms(text: str) -> str:
+    """The tweet's theme terms as one dimension: sorted, at most MAX_TERMS of at most
+    MAX_TERM_CHARS each, space-separated (a term never contains a space).
+
+    Why not the text: the themes need the bag of terms only, and a bag without order, stop
+    words, links or numbers says what a tweet is about without keeping what it says.
+    """
+    kept = sorted(t for t in themes.terms(text) if len(t) <= telemetry.MAX_TERM_CHARS)
+    return " ".join(kept[: telemetry.MAX_TERMS])
 
 
 def emit_feedback(document: FeedbackDocument) -> None:
