@@ -81,30 +81,66 @@ param mispredictionWindow string = 'PT5M'
 ])
 param mispredictionFrequency string = 'PT1M'
 
-@description('Bad buzz alert: more than this percentage of scored tweets negative...')
-@minValue(1)
-@maxValue(100)
-param badBuzzNegativePercent int = 40
-
-@description('...with at least this many tweets scored...')
-@minValue(1)
-param badBuzzMinVolume int = 50
-
-@description('...within this window.')
+// Bad buzz alert: the detector of tweet_sentiment/buzz.py, same defaults as BuzzParams
+// (tests/infra/test_buzz_rule.py checks them); docs/alerts.md says how to tune each.
+@description('Bad buzz: window length in minutes.')
 @allowed([
-  'PT15M'
-  'PT30M'
-  'PT45M'
-  'PT1H'
-  'PT2H'
-  'PT3H'
-  'PT4H'
-  'PT5H'
-  'PT6H'
-  'P1D'
-  'P2D'
+  5
+  10
+  15
+  30
 ])
-param badBuzzWindow string = 'PT1H'
+param badBuzzWindowMinutes int = 15
+
+@description('Bad buzz: trailing hours of the baseline share.')
+@minValue(1)
+@maxValue(24)
+param badBuzzBaselineHours int = 24
+
+@description('Bad buzz: negative share assumed before any history, percent.')
+@minValue(1)
+@maxValue(99)
+param badBuzzPriorSharePercent int = 60
+
+@description('Bad buzz: weight of the prior share, pseudo-tweets.')
+@minValue(0)
+param badBuzzPriorStrength int = 100
+
+@description('Bad buzz: tweets the kept baseline needs before any alert.')
+@minValue(0)
+param badBuzzMinBaseline int = 500
+
+@description('Bad buzz: variance inflation, percent (100 = binomial).')
+@minValue(100)
+param badBuzzDispersionPercent int = 100
+
+@description('Bad buzz: surprise z that starts an alert, hundredths.')
+@minValue(0)
+param badBuzzOnThresholdHundredths int = 275
+
+@description('Bad buzz: surprise z under which a window is calm, hundredths.')
+@minValue(0)
+param badBuzzOffThresholdHundredths int = 200
+
+@description('Bad buzz: calm windows in a row that end an alert.')
+@minValue(1)
+param badBuzzReleaseWindows int = 2
+
+@description('Bad buzz: fewest negative tweets in a window to start an alert.')
+@minValue(0)
+param badBuzzMinNegative int = 10
+
+@description('Bad buzz: test the negative count against yesterday\'s volume too.')
+param badBuzzVolumeTest bool = true
+
+@description('Bad buzz: day-to-day variation of the volume allowed for, percent.')
+@minValue(0)
+param badBuzzVolumeCvPercent int = 15
+
+@description('Bad buzz: minutes to wait after a window ends before judging it.')
+@minValue(0)
+@maxValue(30)
+param badBuzzIngestionDelayMinutes int = 5
 
 @description('Service health: at least this many HTTP 5xx...')
 @minValue(1)
@@ -260,14 +296,35 @@ module alerts 'modules/alerts.bicep' = {
     mispredictionThreshold: mispredictionThreshold
     mispredictionWindow: mispredictionWindow
     mispredictionFrequency: mispredictionFrequency
-    badBuzzNegativePercent: badBuzzNegativePercent
-    badBuzzMinVolume: badBuzzMinVolume
-    badBuzzWindow: badBuzzWindow
+    badBuzzWindowMinutes: badBuzzWindowMinutes
+    badBuzzBaselineHours: badBuzzBaselineHours
+    badBuzzPriorSharePercent: badBuzzPriorSharePercent
+    badBuzzPriorStrength: badBuzzPriorStrength
+    badBuzzMinBaseline: badBuzzMinBaseline
+    badBuzzDispersionPercent: badBuzzDispersionPercent
+    badBuzzOnThresholdHundredths: badBuzzOnThresholdHundredths
+    badBuzzOffThresholdHundredths: badBuzzOffThresholdHundredths
+    badBuzzReleaseWindows: badBuzzReleaseWindows
+    badBuzzMinNegative: badBuzzMinNegative
+    badBuzzVolumeTest: badBuzzVolumeTest
+    badBuzzVolumeCvPercent: badBuzzVolumeCvPercent
+    badBuzzIngestionDelayMinutes: badBuzzIngestionDelayMinutes
     serverErrorThreshold: serverErrorThreshold
     serverErrorWindow: serverErrorWindow
     latencyP95ThresholdMs: latencyP95ThresholdMs
     latencyMinRequests: latencyMinRequests
     latencyWindow: latencyWindow
+  }
+}
+
+// The bad-buzz workbook: timeline, alert windows, themes and label mix (docs/alerts.md).
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    badBuzzLets: alerts.outputs.badBuzzLets
   }
 }
 

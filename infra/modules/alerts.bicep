@@ -50,30 +50,67 @@ param mispredictionWindow string
 ])
 param mispredictionFrequency string
 
-@description('Fire when more than this percentage of scored tweets are negative...')
-@minValue(1)
-@maxValue(100)
-param badBuzzNegativePercent int
-
-@description('...and at least this many tweets were scored...')
-@minValue(1)
-param badBuzzMinVolume int
-
-@description('...within this window (ISO 8601 duration).')
+// The bad-buzz rule is the detector of tweet_sentiment/buzz.py (BuzzParams, docs/alerts.md says
+// how to tune each): Bicep has no decimals, so shares are in percent and z thresholds in
+// hundredths.
+@description('Bad buzz: window length in minutes (BuzzParams.window); divides a day.')
 @allowed([
-  'PT15M'
-  'PT30M'
-  'PT45M'
-  'PT1H'
-  'PT2H'
-  'PT3H'
-  'PT4H'
-  'PT5H'
-  'PT6H'
-  'P1D'
-  'P2D'
+  5
+  10
+  15
+  30
 ])
-param badBuzzWindow string
+param badBuzzWindowMinutes int
+
+@description('Bad buzz: trailing hours the baseline share is pooled over (BuzzParams.baseline); at most 24 so that the rule\'s 2-day query range also holds a day of alert history.')
+@minValue(1)
+@maxValue(24)
+param badBuzzBaselineHours int
+
+@description('Bad buzz: negative share assumed before any history, percent (BuzzParams.prior_share).')
+@minValue(1)
+@maxValue(99)
+param badBuzzPriorSharePercent int
+
+@description('Bad buzz: weight of that prior share, in pseudo-tweets (BuzzParams.prior_strength).')
+@minValue(0)
+param badBuzzPriorStrength int
+
+@description('Bad buzz: no alert until the kept baseline holds this many tweets (BuzzParams.min_baseline).')
+@minValue(0)
+param badBuzzMinBaseline int
+
+@description('Bad buzz: variance inflation over the binomial, percent: 100 = 1.0 (BuzzParams.dispersion).')
+@minValue(100)
+param badBuzzDispersionPercent int
+
+@description('Bad buzz: surprise z at which an alert starts, hundredths: 275 = 2.75 (BuzzParams.on_threshold).')
+@minValue(0)
+param badBuzzOnThresholdHundredths int
+
+@description('Bad buzz: surprise z under which a window is calm, hundredths (BuzzParams.off_threshold); at most the on threshold.')
+@minValue(0)
+param badBuzzOffThresholdHundredths int
+
+@description('Bad buzz: consecutive calm windows that end an alert (BuzzParams.release_windows).')
+@minValue(1)
+param badBuzzReleaseWindows int
+
+@description('Bad buzz: fewest negative tweets in a window for an alert to start (BuzzParams.min_negative).')
+@minValue(0)
+param badBuzzMinNegative int
+
+@description('Bad buzz: test the negative count against the volume expected from yesterday too (BuzzParams.volume_cv not None).')
+param badBuzzVolumeTest bool
+
+@description('Bad buzz: day-to-day variation of the volume allowed for, percent (BuzzParams.volume_cv).')
+@minValue(0)
+param badBuzzVolumeCvPercent int
+
+@description('Bad buzz: minutes the rule waits after a window ends before judging it (late telemetry).')
+@minValue(0)
+@maxValue(30)
+param badBuzzIngestionDelayMinutes int
 
 @description('Fire when at least this many requests answer HTTP 5xx...')
 @minValue(1)
@@ -180,33 +217,44 @@ resource mispredictionsRule 'Microsoft.Insights/scheduledQueryRules@2023-12-01' 
   }
 }
 
+// The detector's parameters as the `let` statements bad_buzz.kql expects (one line: Bicep strings
+// cannot interpolate across lines). Real literals where the KQL divides.
+var badBuzzLets = 'let window = ${badBuzzWindowMinutes}m; let baselineWindows = toint(${badBuzzBaselineHours}h / window); let priorShare = ${badBuzzPriorSharePercent} / 100.0; let priorStrength = ${badBuzzPriorStrength}.0; let minBaseline = ${badBuzzMinBaseline}; let dispersion = ${badBuzzDispersionPercent} / 100.0; let onThreshold = ${badBuzzOnThresholdHundredths} / 100.0; let offThreshold = ${badBuzzOffThresholdHundredths} / 100.0; let releaseWindows = ${badBuzzReleaseWindows}; let minNegative = ${badBuzzMinNegative}; let volumeTest = ${badBuzzVolumeTest}; let volumeCv = ${badBuzzVolumeCvPercent} / 100.0; let ingestionDelay = ${badBuzzIngestionDelayMinutes}m;'
+
 resource badBuzzRule 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-bad-buzz-${nameSuffix}'
   location: location
   tags: tags
   kind: 'LogAlert'
   properties: {
-    displayName: 'Air Paradis: bad buzz (share of negative tweets)'
-    description: 'More than ${badBuzzNegativePercent}% of at least ${badBuzzMinVolume} tweets scored within ${badBuzzWindow} are negative.'
+    displayName: 'Air Paradis: bad buzz (negative tweets far above the baseline)'
+    description: 'A ${badBuzzWindowMinutes}-minute window has many more negative tweets than the last ${badBuzzBaselineHours} h (surprise z >= ${badBuzzOnThresholdHundredths}/100); resolves after ${badBuzzReleaseWindows} calm windows (docs/alerts.md).'
     severity: 1
     enabled: true
     scopes: [
       appInsightsId
     ]
-    evaluationFrequency: 'PT15M'
-    windowSize: badBuzzWindow
+    // Every 5 minutes: a window is judged at most 5 minutes after it is complete (its
+    // ingestionDelay past its end); runs in between see the same window, the same answer.
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT${badBuzzWindowMinutes}M'
+    // The baseline is the component's own history: the query reads 2 days (Azure's maximum),
+    // not just the window; bad_buzz.kql derives its windows from now() and picks the latest.
+    overrideQueryTimeRange: 'P2D'
     criteria: {
       allOf: [
         {
-          query: 'let minVolume = ${badBuzzMinVolume};\n${loadTextContent('../kql/bad_buzz.kql')}'
+          query: '${badBuzzLets}\n${loadTextContent('../kql/bad_buzz.kql')}'
           timeAggregation: 'Maximum'
-          metricMeasureColumn: 'negative_pct'
+          metricMeasureColumn: 'alert'
           operator: 'GreaterThan'
-          threshold: badBuzzNegativePercent
+          threshold: 0
           failingPeriods: singleFailingPeriod
         }
       ]
     }
+    // Stateful: the alert fires at the detector's onset and resolves when its `alert` is 0 again,
+    // which the query's hysteresis decides (one buzz, one alert).
     autoMitigate: true
     actions: {
       actionGroups: [
@@ -288,6 +336,7 @@ resource latencyRule 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 }
 
 output actionGroupId string = actionGroup.id
+output badBuzzLets string = badBuzzLets
 output ruleNames array = [
   mispredictionsRule.name
   badBuzzRule.name

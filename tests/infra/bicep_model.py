@@ -78,14 +78,23 @@ def deployed_value(module_file: str, param: str) -> Any:
 
 
 def render(template: Any, module_file: str, base: Path) -> str:
-    """A Bicep string as deployed: loadTextContent inlined, ${param} replaced, escapes applied."""
+    """A Bicep string as deployed: loadTextContent inlined, ${param} and ${variable} replaced
+    (a string variable is rendered in turn), escapes applied."""
     function = template.get("function", {}) if isinstance(template, dict) else {}
     if function.get("type") == "load_text_content":
         return (base / template["function"]["parameters"]["file_path"]).read_text(encoding="utf-8")
     assert isinstance(template, str), f"cannot render {template!r}"
     text = template.replace("\\n", "\n").replace("\\'", "'")
     text = _LOAD_TEXT.sub(lambda m: (base / m.group(1)).read_text(encoding="utf-8"), text)
-    return _INTERPOLATION.sub(lambda m: str(deployed_value(module_file, m.group(1))), text)
+    variables = parse(module_path(module_file)).get("variables", {})
+
+    def value(name: str) -> str:
+        if name in variables:
+            return render(variables[name]["value"], module_file, base)
+        found = deployed_value(module_file, name)
+        return str(found).lower() if isinstance(found, bool) else str(found)  # Bicep's true
+
+    return _INTERPOLATION.sub(lambda m: value(m.group(1)), text)
 
 
 def loaded_kql_files(path: Path) -> set[Path]:
@@ -107,13 +116,17 @@ class AlertRule:
     window: str
     frequency: str
     scopes: list[Any]
+    query_time_range: str  # overrideQueryTimeRange, else the window (one evaluation period)
 
 
 def _value(module_file: str, raw: Any) -> Any:
-    """A literal, or the deployed value of the module parameter the identifier names."""
+    """A literal, the deployed value of the module parameter the identifier names, or a string
+    with ${...} interpolations rendered."""
     params = parse(module_path(module_file))["parameters"]
     if isinstance(raw, str) and raw in params:
         return deployed_value(module_file, raw)
+    if isinstance(raw, str) and "${" in raw:
+        return render(raw, module_file, module_path(module_file).parent)
     return raw
 
 
@@ -134,5 +147,8 @@ def alert_rules() -> dict[str, AlertRule]:
             window=_value("alerts", props["windowSize"]),
             frequency=_value("alerts", props["evaluationFrequency"]),
             scopes=props["scopes"],
+            query_time_range=_value(
+                "alerts", props.get("overrideQueryTimeRange", props["windowSize"])
+            ),
         )
     return rules

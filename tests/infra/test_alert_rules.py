@@ -6,6 +6,7 @@ Boundaries on purpose: one event fewer than the threshold must not fire, the thr
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from tests.infra.bicep_model import (
     resources,
 )
 from tweet_sentiment import telemetry
+from tweet_sentiment.buzz import detect
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RULES = alert_rules()
@@ -54,7 +56,12 @@ def test_the_rules_use_the_documented_defaults() -> None:
     rule = RULES["mispredictionsRule"]
     assert (rule.threshold, rule.window, rule.operator) == (3, "PT5M", "GreaterThanOrEqual")
     assert iso_minutes(rule.frequency) < iso_minutes(rule.window)  # a sliding window
-    assert RULES["badBuzzRule"].threshold == main_param_default("badBuzzNegativePercent")
+    buzz_rule = RULES["badBuzzRule"]  # fires on the detector's alert flag (test_buzz_rule.py)
+    assert (buzz_rule.metric_column, buzz_rule.operator, buzz_rule.threshold) == (
+        "alert",
+        "GreaterThan",
+        0,
+    )
     assert RULES["latencyRule"].threshold == main_param_default("latencyP95ThresholdMs")
 
 
@@ -80,26 +87,75 @@ def test_other_events_do_not_count_as_mispredictions() -> None:
     assert evaluate(RULES["mispredictionsRule"], {"customEvents": rows}, NOW).value == 0
 
 
-def buzz(negative: int, other: int) -> dict:
-    rows = [scored("negative") for _ in range(negative)]
-    rows += [scored("positive" if i % 2 else "neutral") for i in range(other)]
-    return {"customEvents": rows}
+# The bad-buzz rule against a steady day: 96 quarter-hours of 100 tweets, 64 negative each.
+BUZZ_WINDOW = timedelta(minutes=main_param_default("badBuzzWindowMinutes"))
+BUZZ_AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # the window judged
+BUZZ_DELAY = timedelta(minutes=main_param_default("badBuzzIngestionDelayMinutes"))
 
 
-def test_bad_buzz_needs_the_minimum_volume() -> None:
-    volume = main_param_default("badBuzzMinVolume")
-    below = evaluate(RULES["badBuzzRule"], buzz(negative=volume - 1, other=0), NOW)
-    assert not below.fired and below.value is None  # 100% negative, but too few tweets
-    at = evaluate(RULES["badBuzzRule"], buzz(negative=volume, other=0), NOW)
-    assert at.fired and at.value == 100
+def steady_day(windows: int = 96, per_window: int = 100, negative: int = 64) -> list[dict]:
+    rows = []
+    for w in range(1, windows + 1):
+        start = BUZZ_AT - w * BUZZ_WINDOW
+        for i in range(per_window):
+            label = "negative" if i < negative else "positive"
+            when = start + timedelta(seconds=i)
+            rows.append(custom_event(telemetry.SCORED_EVENT, when, **{telemetry.PROP_LABEL: label}))
+    return rows
 
 
-def test_bad_buzz_fires_above_the_share_only() -> None:
-    percent = main_param_default("badBuzzNegativePercent")  # 40 of 100 scored: not above 40%
-    at = evaluate(RULES["badBuzzRule"], buzz(negative=percent, other=100 - percent), NOW)
-    assert not at.fired and at.value == percent
-    above = evaluate(RULES["badBuzzRule"], buzz(negative=percent + 1, other=99 - percent), NOW)
-    assert above.fired and above.value == percent + 1
+def buzz_window(negative: int, scored: int) -> list[dict]:
+    return [
+        custom_event(
+            telemetry.SCORED_EVENT,
+            BUZZ_AT + timedelta(seconds=i),
+            **{telemetry.PROP_LABEL: "negative" if i < negative else "positive"},
+        )
+        for i in range(scored)
+    ]
+
+
+def judge(rows: list[dict]):
+    return evaluate(
+        RULES["badBuzzRule"], {"customEvents": rows}, BUZZ_AT + BUZZ_WINDOW + BUZZ_DELAY
+    )
+
+
+def surprise_after_a_steady_day(negative: int, scored: int, usual: int = 64) -> float:
+    """The detector's z for that window (the rule's own arithmetic: tweet_sentiment.buzz)."""
+    report = detect(
+        [(BUZZ_AT - w * BUZZ_WINDOW, 100, usual) for w in range(96, 0, -1)]
+        + [(BUZZ_AT, scored, negative)]
+    )[-1]
+    return report.surprise
+
+
+def test_bad_buzz_fires_from_the_on_threshold_of_surprise() -> None:
+    """A normal day is 64 % negative: 70 % of 100 is no buzz. A busy window (200 tweets, twice
+    yesterday's volume) fires from the z threshold on, one negative tweet apart."""
+    on = main_param_default("badBuzzOnThresholdHundredths") / 100
+    at = next(k for k in range(128, 201) if surprise_after_a_steady_day(k, 200) >= on)
+    assert surprise_after_a_steady_day(at - 1, 200) < on
+    day = steady_day()
+    below = judge(day + buzz_window(negative=at - 1, scored=200))
+    assert not below.fired and below.value == 0 and below.rows == 1
+    assert judge(day + buzz_window(negative=at, scored=200)).fired
+    assert not judge(day + buzz_window(negative=70, scored=100)).fired  # 70 % negative: normal
+
+
+def test_bad_buzz_needs_a_baseline_and_enough_negative_tweets() -> None:
+    minimum = main_param_default("badBuzzMinNegative")
+    # A happy day (2 % negative), then a window of 100 with 9 negative tweets: surprising enough,
+    # but fewer than minNegative tweets.
+    on = main_param_default("badBuzzOnThresholdHundredths") / 100
+    assert surprise_after_a_steady_day(minimum - 1, 100, usual=2) > on
+    happy_day = steady_day(negative=2)
+    assert not judge(happy_day + buzz_window(minimum - 1, 100)).fired
+    assert judge(happy_day + buzz_window(minimum, 100)).fired
+    # The same storm with 4 quarter-hours of history (400 tweets < minBaseline): no alert yet.
+    history = steady_day(windows=4)
+    assert main_param_default("badBuzzMinBaseline") > 400
+    assert not judge(history + buzz_window(negative=100, scored=100)).fired
 
 
 def test_server_errors_count_5xx_not_client_errors() -> None:
@@ -169,12 +225,21 @@ def allowed_values(path, param: str) -> list | None:
 
 
 def schedules() -> dict[str, tuple[str, str]]:
-    """Per rule: the module parameter of its window, and its frequency (parameter or literal)."""
+    """Per rule: the module parameter of its window, and its frequency (parameter or literal).
+    A window written 'PT${param}M' (the bad-buzz rule's, in minutes) names its parameter."""
     found = {}
     for symbol, resource in resources(ALERTS, "Microsoft.Insights/scheduledQueryRules").items():
         props = config(resource)["properties"]
-        found[symbol] = (props["windowSize"], props["evaluationFrequency"])
+        window = re.sub(r"^PT\$\{(\w+)\}M$", r"\1", props["windowSize"])
+        found[symbol] = (window, props["evaluationFrequency"])
     return found
+
+
+def window_values(path, param: str) -> list | None:
+    """The allowed windows of ``param`` as ISO 8601 durations (minutes for an int parameter)."""
+    values = allowed_values(path, param)
+    ints = values and all(isinstance(v, int) for v in values)
+    return [f"PT{v}M" for v in values] if ints else values
 
 
 def test_the_checker_knows_what_azure_refuses() -> None:
@@ -188,7 +253,7 @@ def test_the_checker_knows_what_azure_refuses() -> None:
 def test_every_allowed_window_and_frequency_is_one_azure_accepts(symbol: str) -> None:
     window_param, frequency = schedules()[symbol]
     module_params = parse(ALERTS)["parameters"]
-    windows = allowed_values(ALERTS, window_param)
+    windows = window_values(ALERTS, window_param)
     assert windows, f"{symbol}: {window_param} takes any string"
     if frequency in module_params:
         frequencies = allowed_values(ALERTS, frequency)

@@ -48,6 +48,7 @@ PUBLISHED_API_VERSIONS = {
     "Microsoft.Insights/components": {"2020-02-02"},
     "Microsoft.Insights/actionGroups": {"2023-01-01"},
     "Microsoft.Insights/scheduledQueryRules": {"2023-03-15-preview", "2023-12-01"},
+    "Microsoft.Insights/workbooks": {"2022-04-01", "2023-06-01"},
     "Microsoft.Authorization/roleAssignments": {"2022-04-01"},
 }
 
@@ -400,15 +401,29 @@ def test_there_are_the_four_alert_rules_and_they_mail_the_action_group() -> None
 
 
 def test_thresholds_windows_and_minimum_volumes_are_main_parameters() -> None:
-    module_params = parse(ALERTS)["parameters"]
+    module = parse(ALERTS)
+    module_params, variables = module["parameters"], module.get("variables", {})
     main_params = parse(MAIN)["parameters"]
     passed = module_call("alerts")["params"]
+
+    def interpolated(text: str) -> list[str]:
+        """Names a Bicep string interpolates, through the string variables it uses."""
+        names = re.findall(r"\$\{(\w+)", text.split("loadTextContent")[0])
+        return [
+            n for name in names for n in (interpolated(variables[name]["value"])
+                                          if name in variables else [name])
+        ]  # fmt: skip
+
     for symbol, body in rule_bodies().items():
         props = body["properties"]
         (criterion,) = props["criteria"]["allOf"]
-        named = [criterion["threshold"], props["windowSize"]]
+        named = interpolated(props["windowSize"]) or [props["windowSize"]]
+        if criterion.get("metricMeasureColumn") == "alert":  # the query decides (bad buzz)
+            assert criterion["threshold"] == 0 and criterion["operator"] == "GreaterThan"
+        else:
+            named.append(criterion["threshold"])
         if isinstance(criterion["query"], str):  # `let` lines interpolated from parameters
-            named += re.findall(r"\$\{(\w+)\}", criterion["query"].split("loadTextContent")[0])
+            named += interpolated(criterion["query"])
         for name in named:
             assert name in module_params, f"{symbol}: {name} is a literal, not a parameter"
             assert passed[name] in main_params, f"{symbol}: main.bicep does not expose {name}"

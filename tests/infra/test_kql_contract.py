@@ -22,8 +22,8 @@ KQL_FILES = sorted(KQL_DIR.glob("*.kql"))
 # not the Functions host's row for the same call (infra/kql/server_errors.kql says why).
 REQUEST_QUERIES = ("server_errors", "latency_p95")
 REQUEST_SOURCE_LINE = '| where sdkVersion matches regex "^[a-z]+_py[0-9]"\n'
-# Workbook / Logs queries people run (docs/feedback-loop.md), not alert rules: Bicep loads none.
-WATCH_QUERIES = {"drift"}
+# Workbook / Logs queries people run (docs/feedback-loop.md, docs/alerts.md), not alert rules.
+WATCH_QUERIES = {"drift", "buzz_themes"}
 EVENT_NAMES = {telemetry.FEEDBACK_EVENT, telemetry.SCORED_EVENT}
 PROPERTY_NAMES = {value for name, value in vars(telemetry).items() if name.startswith("PROP_")}
 
@@ -44,8 +44,10 @@ def dimension_keys(kql: str) -> set[str]:
 
 
 def tables(kql: str) -> set[str]:
-    """Tables a query starts from (a line that is just an identifier, before the first pipe)."""
-    return set(re.findall(r"^\s*([A-Za-z]\w*)\s*$", kql, re.M))
+    """Tables a query starts from (a line that is just an identifier, before the first pipe),
+    not the tabular `let` names it defines itself."""
+    defined = set(re.findall(r"\blet\s+(\w+)\s*=", kql))
+    return set(re.findall(r"^\s*([A-Za-z]\w*)\s*$", kql, re.M)) - defined
 
 
 def test_there_is_one_kql_file_per_rule_and_bicep_loads_each() -> None:

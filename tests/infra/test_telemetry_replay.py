@@ -16,10 +16,17 @@ import httpx
 import pytest
 
 from tests.conftest import free_port, served_subprocess, telemetry_env
-from tests.infra.alert_engine import envelope_rows, evaluate, host_request, run_query
+from tests.infra.alert_engine import (
+    custom_event,
+    envelope_rows,
+    evaluate,
+    host_request,
+    run_query,
+)
 from tests.infra.bicep_model import KQL_DIR, alert_rules, main_param_default
 from tests.infra.test_kql_contract import REQUEST_SOURCE_LINE, code, dimension_keys, event_names
 from tweet_sentiment import telemetry
+from tweet_sentiment.buzz import detect, window_start
 from tweet_sentiment.config import azurite_connection_string
 
 RULES = alert_rules()
@@ -117,21 +124,38 @@ def scored_rows(ingestion, predictions: list[dict]) -> dict:
 
 
 def test_bad_buzz_on_the_labels_the_model_gave(api: httpx.Client, ingestion) -> None:
+    """60 complaints scored by the running app, after a steady day (the component's history,
+    written here: 96 quarter-hours of 20 tweets, 13 negative): the rule fires on the model's
+    own labels, exactly when the Python detector does on the same counts."""
     rule = RULES["badBuzzRule"]
-    volume = main_param_default("badBuzzMinVolume")
-    share = main_param_default("badBuzzNegativePercent")
-    tweets = [f"{text} #{i}" for i, text in enumerate(COMPLAINTS * volume)][: volume - 1]
+    window = timedelta(minutes=main_param_default("badBuzzWindowMinutes"))
+    delay = timedelta(minutes=main_param_default("badBuzzIngestionDelayMinutes"))
+    tweets = [f"{text} #{i}" for i, text in enumerate(COMPLAINTS * 12)]
     predictions = api.post("/api/predict", json={"texts": tweets}).json()["predictions"]
-    negatives = sum(p["label"] == "negative" for p in predictions)
-    assert 100 * negatives / len(tweets) > share, "the model should call these complaints negative"
-    below = evaluate(rule, scored_rows(ingestion, predictions), now())
-    assert not below.fired and below.value is None  # a storm of complaints, but too few tweets
-
-    predictions += api.post("/api/predict", json={"text": COMPLAINTS[1]}).json()["predictions"]
-    negatives = sum(p["label"] == "negative" for p in predictions)
-    verdict = evaluate(rule, scored_rows(ingestion, predictions), now())
-    assert verdict.value == pytest.approx(round(100 * negatives / volume, 2))
-    assert verdict.fired
+    rows = scored_rows(ingestion, predictions)["customEvents"]
+    judged = window_start(datetime.now(UTC), window)
+    for i, row in enumerate(rows):  # the real events, re-timed into one window
+        row["timestamp"] = judged + timedelta(seconds=i)
+    history = [
+        custom_event(
+            telemetry.SCORED_EVENT,
+            judged - w * window + timedelta(seconds=i),
+            **{telemetry.PROP_LABEL: "negative" if i < 13 else "positive"},
+        )
+        for w in range(1, 97)
+        for i in range(20)
+    ]
+    negatives = sum(r["customDimensions"][telemetry.PROP_LABEL] == "negative" for r in rows)
+    assert negatives > 50, "the model should call these complaints negative"
+    expected = detect(
+        [(judged - w * window, 20, 13) for w in range(96, 0, -1)] + [(judged, 60, negatives)]
+    )[-1]
+    verdict = evaluate(rule, {"customEvents": history + rows}, judged + window + delay)
+    assert verdict.fired is expected.alert is True
+    (row,) = run_query(rule.query, {"customEvents": history + rows}, judged + window + delay,
+                       rule.query_time_range)  # fmt: skip
+    assert (row["scored"], row["negative"]) == (60, negatives)
+    assert row["surprise"] == pytest.approx(expected.surprise, abs=1e-9)
 
 
 def test_client_errors_are_requests_but_not_server_errors(api: httpx.Client, ingestion) -> None:
