@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     max_explain_batch: int = _read(100, "MAX_EXPLAIN_BATCH")
     max_text_chars: int = _read(1000, "MAX_TEXT_CHARS")
     max_body_bytes: int = _read(8 * 1024 * 1024, "MAX_BODY_BYTES")
+    # POST /api/buzz: an upload may span at most this many days (the detector reports every
+    # window of the span, empty ones too: a typo'd year must not mean a million windows).
+    max_buzz_days: int = _read(62, "MAX_BUZZ_DAYS")
 
     @field_validator("storage_connection_string")
     @classmethod

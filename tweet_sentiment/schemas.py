@@ -159,6 +159,24 @@ class HealthResponse(BaseModel):
     detail: str | None = None
 
 
+class BuzzResponse(BaseModel):
+    """POST /api/buzz: the windows as `python -m tweet_sentiment buzz` writes them (JSON lines),
+    and one summary per alert."""
+
+    model_version: str
+    scored: int = Field(description="tweets scored")
+    params: dict[str, Any] = Field(description="the detector's parameters (BuzzParams)")
+    windows: list[dict[str, Any]] = Field(
+        description="start, end, scored, negative, negative_share, expected_scored, "
+        "expected_negative, expected_share, threshold_share, surprise, alert, alert_id, onset, "
+        "themes and examples (alert windows)"
+    )
+    alerts: list[dict[str, Any]] = Field(
+        description="alert_id, start, end, windows, negative, peak_surprise, peak_start, themes, "
+        "examples"
+    )
+
+
 class ErrorResponse(BaseModel):
     error: str = Field(description="machine-readable error code")
     message: str = Field(description="what is wrong, for a person")

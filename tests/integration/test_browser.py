@@ -80,3 +80,42 @@ def test_the_page_shows_api_errors(page, live_server, app_settings):
     page.click("#score")
     page.wait_for_selector("#status.error")
     assert f"at most {app_settings.max_text_chars}" in page.inner_text("#status")
+
+
+def test_upload_a_csv_and_see_the_timeline_and_the_alert(page, live_server, tmp_path):
+    """The buzz view: a day and a bit of real-looking tweets with a burst of lost-bag complaints,
+    uploaded as a file; the SVG timeline has a bar per window and the alert shaded, and the
+    alert is listed with what it is about."""
+    from tests.integration.test_buzz_api import BURST, BURST_AT, buzz_csv
+
+    path = tmp_path / "tweets.csv"
+    path.write_text(buzz_csv(), encoding="utf-8")
+    page.goto(live_server + "/")
+    page.set_input_files("#buzz-file", str(path))
+    page.click("#buzz-run")
+    page.wait_for_selector("#buzz-status:has-text('alert(s)')", timeout=120_000)
+    status = page.inner_text("#buzz-status")
+    windows = int(status.split(" windows")[0].split(" in ")[-1])
+    assert len(page.query_selector_all("#buzz-chart svg rect.volume")) == windows
+    shaded = page.query_selector_all("#buzz-chart svg rect.alert-span")
+    assert shaded and shaded[0].get_attribute("data-start") == BURST_AT.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    assert page.query_selector("#buzz-chart svg polygon.band")
+    assert page.query_selector("#buzz-chart svg polyline.share")
+    (alert,) = page.query_selector_all("#buzz-alerts .buzz-alert")
+    themes = [t.inner_text() for t in alert.query_selector_all(".themes span")]
+    assert {"lost", "#lostluggage"} & set(themes[:3]), themes
+    assert alert.query_selector("blockquote").inner_text() in BURST
+    page.screenshot(path=str(tmp_path / "buzz.png"), full_page=True)
+    assert page.errors == [] and page.external == []
+
+
+def test_the_buzz_view_shows_the_row_of_a_bad_file(page, live_server, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("text,created_at\nok,2026-03-01T08:00:00Z\nlate,yesterday\n", encoding="utf-8")
+    page.goto(live_server + "/")
+    page.set_input_files("#buzz-file", str(path))
+    page.click("#buzz-run")
+    page.wait_for_selector("#buzz-status.error")
+    assert "row 3" in page.inner_text("#buzz-status")

@@ -8,14 +8,17 @@ its 4xx answers, the OpenAPI document its schema.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
+from pydantic import ValidationError
 
 from tweet_sentiment import telemetry
-from tweet_sentiment.api import events
+from tweet_sentiment.api import buzz_upload, events
 from tweet_sentiment.api.dependencies import (
     ModelDep,
     ScorerDep,
@@ -25,8 +28,10 @@ from tweet_sentiment.api.dependencies import (
 )
 from tweet_sentiment.api.errors import ERROR_RESPONSES, ApiError
 from tweet_sentiment.api.validation import check_feedback, texts_of
+from tweet_sentiment.buzz import BuzzParams
 from tweet_sentiment.feedback_store import StorageUnavailable
 from tweet_sentiment.schemas import (
+    BuzzResponse,
     FeedbackRequest,
     FeedbackResponse,
     HealthResponse,
@@ -98,6 +103,47 @@ def feedback(
     if saved.created:  # one event per stored feedback, not per resend
         events.emit_feedback(saved.document)
     return FeedbackResponse(feedback_id=saved.document.feedback_id, blob_name=saved.blob_name)
+
+
+CSV_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {
+            "schema": {"type": "string"},
+            "example": "text,created_at\n@AirParadis lost my bag,2026-11-20T10:01:00Z\n",
+        }
+    },
+}
+
+
+@api.post(
+    "/buzz",
+    response_model=BuzzResponse,
+    responses=ERROR_RESPONSES,
+    tags=["buzz"],
+    openapi_extra={"requestBody": CSV_BODY},
+)
+async def buzz(
+    request: Request,
+    scorer: ScorerDep,
+    settings: SettingsDep,
+    window_minutes: Annotated[
+        int, Query(ge=1, le=720, description="window length; must divide a day")
+    ] = 15,
+) -> dict[str, Any]:
+    """Bad buzzes in a CSV of dated tweets (`text`, `created_at` ISO 8601, sorted): every window
+    (volume, negative share, expected, surprise, alert) and each alert with its themes. The
+    detector of `python -m tweet_sentiment buzz` with its default parameters."""
+    buzz_upload.check_media_type(request.headers.get("content-type", ""))
+    try:
+        params = BuzzParams(window=timedelta(minutes=window_minutes))
+    except ValidationError as error:
+        message = "; ".join(e["msg"] for e in error.errors())
+        raise ApiError(422, "validation_error", f"window_minutes: {message}") from None
+    body = await request.body()
+    return await run_in_threadpool(
+        buzz_upload.timeline, body, scorer, params, settings.max_buzz_days
+    )
 
 
 @api.get("/health", response_model=HealthResponse, tags=["service"])

@@ -1,5 +1,5 @@
 // The page of the scoring API: no framework, no build step, no CDN. It only calls the same-origin
-// JSON API (/api/model, /api/predict, /api/feedback).
+// API (/api/model, /api/predict, /api/feedback, /api/buzz) and draws the buzz timeline as SVG.
 "use strict";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -150,6 +150,120 @@ $("#score-form").addEventListener("submit", async (event) => {
     if (labels.length === 0) labels = result.labels;
     render(result.predictions);
     status.textContent = `${result.predictions.length} tweet(s) scored by ${result.model_version}`;
+  } catch (error) {
+    status.className = "error";
+    status.textContent = error.message;
+  }
+});
+
+// ---- bad buzz: upload a CSV, draw the detector's timeline, list its alerts ----------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgElement(name, attributes, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function drawTimeline(windows) {
+  // Two panels over the same time axis: tweets per window (bars) with the expected volume
+  // (dashed), and the negative share (red) over its expected band (grey: from the baseline's
+  // share to the share that would start an alert). Alert windows are shaded across both.
+  const width = 800, volumeHeight = 110, shareHeight = 130, left = 40, gap = 18;
+  const chart = svgElement("svg", { viewBox: `0 0 ${width} ${volumeHeight + shareHeight + gap + 24}`,
+    role: "img" });
+  const n = windows.length, step = (width - left) / Math.max(n, 1);
+  const x = (i) => left + i * step;
+  const maxVolume = Math.max(1, ...windows.map((w) => Math.max(w.scored, w.expected_scored)));
+  const yVolume = (v) => volumeHeight - (v / maxVolume) * (volumeHeight - 10);
+  const shareTop = volumeHeight + gap;
+  const yShare = (s) => shareTop + shareHeight - s * shareHeight;
+  windows.forEach((w, i) => {
+    if (w.alert) svgElement("rect", { class: "alert-span", x: x(i), y: 0, width: step,
+      height: shareTop + shareHeight, "data-start": w.start }, chart);
+  });
+  const band = [];
+  windows.forEach((w, i) => band.push(`${x(i) + step / 2},${yShare(w.threshold_share ?? w.expected_share)}`));
+  for (let i = n - 1; i >= 0; i--) band.push(`${x(i) + step / 2},${yShare(windows[i].expected_share)}`);
+  svgElement("polygon", { class: "band", points: band.join(" ") }, chart);
+  windows.forEach((w, i) => {
+    svgElement("rect", { class: "volume", x: x(i), y: yVolume(w.scored),
+      width: Math.max(step - 0.5, 0.5), height: volumeHeight - yVolume(w.scored) }, chart);
+  });
+  const expected = windows.map((w, i) => `${x(i) + step / 2},${yVolume(w.expected_scored)}`);
+  svgElement("polyline", { class: "expected", points: expected.join(" ") }, chart);
+  const share = windows.filter((w) => w.negative_share !== null)
+    .map((w) => `${x(windows.indexOf(w)) + step / 2},${yShare(w.negative_share)}`);
+  svgElement("polyline", { class: "share", points: share.join(" ") }, chart);
+  svgElement("line", { class: "axis", x1: left, y1: volumeHeight, x2: width, y2: volumeHeight }, chart);
+  svgElement("line", { class: "axis", x1: left, y1: shareTop + shareHeight, x2: width,
+    y2: shareTop + shareHeight }, chart);
+  const label = (text, y) => { svgElement("text", { x: 0, y }, chart).textContent = text; };
+  label(`${maxVolume}`, 12);
+  label("tweets", volumeHeight - 2);
+  label("100%", shareTop + 10);
+  label("neg.", shareTop + shareHeight - 2);
+  const time = (w) => w.start.replace("T", " ").slice(0, 16);
+  if (n) {
+    svgElement("text", { x: left, y: shareTop + shareHeight + 16 }, chart).textContent = time(windows[0]);
+    svgElement("text", { x: width, y: shareTop + shareHeight + 16, "text-anchor": "end" }, chart)
+      .textContent = time(windows[n - 1]);
+  }
+  $("#buzz-chart").replaceChildren(chart);
+}
+
+function listAlerts(alerts) {
+  const list = $("#buzz-alerts");
+  list.replaceChildren();
+  for (const alert of alerts) {
+    const item = document.createElement("li");
+    item.className = "buzz-alert";
+    const title = document.createElement("p");
+    title.innerHTML = "<strong></strong> <span class=\"muted\"></span>";
+    title.querySelector("strong").textContent =
+      `${alert.start.replace("T", " ").slice(0, 16)} to ${alert.end.replace("T", " ").slice(11, 16)} UTC`;
+    title.querySelector("span").textContent =
+      `${alert.negative} negative tweets in ${alert.windows} window(s), peak surprise ${alert.peak_surprise.toFixed(1)}`;
+    const themes = document.createElement("p");
+    themes.className = "themes";
+    themes.append("About: ");
+    for (const theme of alert.themes) {
+      const chip = document.createElement("span");
+      chip.textContent = theme.term;
+      chip.title = `z ${theme.z}, in ${theme.alert_count} of the alert's negative tweets`;
+      themes.appendChild(chip);
+    }
+    item.append(title, themes);
+    for (const example of alert.examples) {
+      const quote = document.createElement("blockquote");
+      quote.textContent = example;
+      item.appendChild(quote);
+    }
+    list.appendChild(item);
+  }
+}
+
+$("#buzz-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = $("#buzz-status");
+  const file = $("#buzz-file").files[0];
+  status.className = "";
+  if (!file) {
+    status.textContent = "choose a CSV file first";
+    return;
+  }
+  status.textContent = `scoring ${file.name}…`;
+  try {
+    const response = await fetch("/api/buzz", { method: "POST",
+      headers: { "Content-Type": "text/csv" }, body: await file.text() });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new Error((data && data.message) || `HTTP ${response.status}`);
+    drawTimeline(data.windows);
+    listAlerts(data.alerts);
+    status.textContent = `${data.scored} tweets in ${data.windows.length} windows scored by ` +
+      `${data.model_version}: ${data.alerts.length} alert(s)`;
   } catch (error) {
     status.className = "error";
     status.textContent = error.message;
