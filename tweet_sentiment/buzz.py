@@ -331,7 +331,7 @@ class _Rule:
             volumes[-back]
             for day in range(1, self.params.history_days + 1)
             for back in (day * per_day + 1, day * per_day, day * per_day - 1)
-            if back <= len(volumes)
+            if 0 < back <= len(volumes)
         ]
         if past:
             return sum(past) / len(past), len(past)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 
+from tweet_sentiment import language
 from tweet_sentiment.buzz import BuzzDetector, BuzzParams, OutOfOrder, WindowReport
 
 if TYPE_CHECKING:
@@ -213,6 +214,8 @@ def detect_stream(
             if pending is not None:
                 labels = (pending[1].result().argmax(axis=1) == negative).tolist()
                 for row, is_negative in zip(pending[0], labels, strict=True):
+                    if not language.detect(row.text).reliable:
+                        continue  # another language: its label is noise (the KQL rule skips it too)
                     label = "negative" if is_negative else "other"
                     _emit(_add(detector, row, label, params), out, keep)
                 count += len(pending[0])

@@ -230,3 +230,28 @@ def test_a_window_is_judged_only_once_complete_and_its_telemetry_in() -> None:
     (row,) = run_query(RULE.query, ROWS, early, RULE.query_time_range)
     assert row["window_start"].startswith((window.start - PARAMS.window).strftime("%Y-%m-%dT%H:%M"))
     assert evaluate(RULE, ROWS, window.end + DELAY).fired
+
+
+def test_tweets_in_another_language_are_not_counted() -> None:
+    """A negative tweet marked reliable=false (not English) changes no window's counts."""
+    when = EVENTS[len(EVENTS) // 2][0]
+    foreign = custom_event(
+        telemetry.SCORED_EVENT,
+        when,
+        **{telemetry.PROP_LABEL: "negative", telemetry.PROP_RELIABLE: "false"},
+    )
+    english = custom_event(
+        telemetry.SCORED_EVENT,
+        when,
+        **{telemetry.PROP_LABEL: "negative", telemetry.PROP_RELIABLE: "true"},
+    )
+    end = PYTHON[-1].end
+    text = windows_query(RULE.query, PYTHON[0].start, PYTHON[-1].start)
+
+    def scored(extra: list[dict]) -> int:
+        rows = {"customEvents": ROWS["customEvents"] + extra}
+        windows = run_query(text, rows, end + timedelta(minutes=1), f"P{DAYS + 1}D")
+        return sum(w["scored"] for w in windows)
+
+    base = scored([])
+    assert scored([foreign]) == base and scored([english]) == base + 1

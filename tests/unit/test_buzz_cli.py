@@ -107,3 +107,19 @@ def test_the_buzz_command_is_in_the_cli_help(capsys):
         "--out",
     ):
         assert option in text  # fmt: skip
+
+
+def test_tweets_in_another_language_are_left_out_of_the_counts(tiny_model_dir, tmp_path):
+    """Like the KQL rule (reliable == "false" skipped): the English model cannot read them."""
+    when = T0.isoformat()
+    content = (
+        "text,created_at\n"
+        f'"lost my bag, awful",{when}\n'
+        f'"Perdieron mi maleta otra vez y nadie responde, qué vergüenza",{when}\n'
+        f"great crew thanks,{when}\n"
+    )
+    out = tmp_path / "windows.jsonl"
+    done = _run(tiny_model_dir, tmp_path, content, "--out", str(out), "--volume-cv", "none")
+    assert done.returncode == 0, done.stderr
+    (window,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert window["scored"] == 2
