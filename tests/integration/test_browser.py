@@ -74,6 +74,18 @@ def test_type_score_and_report_a_wrong_prediction(page, live_server, azurite, ap
     assert page.errors == [] and page.external == []
 
 
+def test_a_tweet_in_another_language_is_marked_unreliable(page, live_server, app_settings):
+    page.goto(live_server + "/")
+    page.wait_for_selector("#model-info:has-text('model ')")
+    page.fill("#tweets", "Perdieron mi maleta otra vez y nadie responde\nlost my bag again")
+    page.click("#score")
+    page.wait_for_selector("#results .result:nth-child(2)")
+    spanish, english = page.query_selector_all("#results .result")
+    assert "English only" in spanish.query_selector(".language-note").inner_text()
+    assert not english.query_selector(".language-note").is_visible()
+    assert page.errors == [] and page.external == []
+
+
 def test_the_page_shows_api_errors(page, live_server, app_settings):
     page.goto(live_server + "/")
     page.fill("#tweets", "x" * (app_settings.max_text_chars + 1))

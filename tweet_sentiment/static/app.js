@@ -128,6 +128,13 @@ function render(predictions) {
     label.classList.add(prediction.label);
     $(".confidence", node).textContent =
       `${(prediction.scores[prediction.label] * 100).toFixed(1)}% · model ${prediction.model_version}`;
+    if (prediction.reliable === false) {
+      // The model reads English only: say so rather than let the label look trustworthy.
+      const note = $(".language-note", node);
+      note.textContent = `Language: ${prediction.language}. The model reads English only: ` +
+        "this label is not reliable, and the bad-buzz counts leave this tweet out.";
+      note.hidden = false;
+    }
     renderScores(node, prediction);
     renderFeedback(node, prediction);
     list.appendChild(node);
