@@ -85,7 +85,7 @@ def test_the_mispredictions_rule_counts_feedback_saying_false() -> None:
 def test_the_bad_buzz_rule_reads_the_scored_label() -> None:
     kql = code(KQL_DIR / "bad_buzz.kql")
     assert event_names(kql) == {telemetry.SCORED_EVENT}
-    assert dimension_keys(kql) == {telemetry.PROP_LABEL}
+    assert dimension_keys(kql) == {telemetry.PROP_LABEL, telemetry.PROP_RELIABLE}
 
 
 def test_the_checks_would_catch_a_renamed_event() -> None:
