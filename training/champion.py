@@ -41,9 +41,14 @@ def trained_on(result: runs.RunResult) -> set[str]:
 
 def ood_dev_score(result: runs.RunResult, sets: set[str] | None = None) -> float:
     """Mean over the OOD sets (all, or ``sets``) of the dev part's headline metric (nan: none)."""
+    return dev_score(result.ood, sets)
+
+
+def dev_score(ood: dict, sets: set[str] | None = None) -> float:
+    """:func:`ood_dev_score` of ``{set: {"dev": metrics}}`` (a RunResult's ``ood``)."""
     scores = [
         parts["dev"][DEV_METRIC.get(name, DEFAULT_DEV_METRIC)]
-        for name, parts in sorted(result.ood.items())
+        for name, parts in sorted(ood.items())
         if "dev" in parts and (sets is None or name in sets)
     ]
     return float(np.mean(scores)) if scores else float("nan")

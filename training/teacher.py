@@ -54,11 +54,11 @@ def pool(data: pd.DataFrame, work_dir: Path, quick: bool) -> pd.DataFrame:
 
 def dev_score(probs: np.ndarray, dev: pd.DataFrame, labels: list[str]) -> float:
     """The champion rule's OOD dev score (training.champion) for one head's dev probabilities."""
-    scores = []
-    for name, index in dev.groupby("set").groups.items():
-        metrics = ood_metrics(dev.loc[index, "label"], probs[index], labels)
-        scores.append(metrics[champion.DEV_METRIC.get(str(name), champion.DEFAULT_DEV_METRIC)])
-    return float(np.mean(scores)) if scores else float("nan")
+    ood = {
+        str(name): {"dev": ood_metrics(dev.loc[index, "label"], probs[index], labels)}
+        for name, index in dev.groupby("set").groups.items()
+    }
+    return champion.dev_score(ood)
 
 
 def choose_c(scores: dict[float, dict[str, float]]) -> float:

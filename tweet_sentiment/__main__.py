@@ -19,8 +19,7 @@ import io
 import json
 import sys
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -103,20 +102,9 @@ def read_tweets(stream: TextIO) -> Iterator[str]:
 
 def score_stream(scorer: Scorer, tweets: Iterator[str], out: TextIO, batch_size: int) -> int:
     """Score ``tweets`` in batches and write JSON lines; returns how many were written."""
-    labels = scorer.labels
     count = 0
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: tuple[list[str], Future[np.ndarray]] | None = None
-        while True:
-            batch = list(islice(tweets, batch_size))
-            if batch:
-                # Tokenise here (GIL) while the previous batch runs in ONNX (no GIL).
-                future = pool.submit(scorer.run, scorer.encode(batch).ids)
-            if pending is not None:
-                count += _write(pending[0], pending[1].result(), labels, out)
-            pending = (batch, future) if batch else None
-            if not batch:
-                break
+    for batch, probs in scorer.stream(tweets, batch_size, str):
+        count += _write(batch, probs, scorer.labels, out)
     out.flush()
     return count
 

@@ -22,10 +22,8 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -35,8 +33,6 @@ from tweet_sentiment import language
 from tweet_sentiment.buzz import BuzzDetector, BuzzParams, OutOfOrder, WindowReport
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from tweet_sentiment.scorer import Scorer
 
 BATCH = 4096
@@ -204,24 +200,15 @@ def detect_stream(
     detector = BuzzDetector(params)
     negative = scorer.labels.index("negative")
     count = 0
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: tuple[list[Row], Future[np.ndarray]] | None = None
-        while True:
-            batch = list(islice(rows, batch_size))
-            if batch:
-                ids = scorer.encode([r.text for r in batch]).ids
-                future = pool.submit(scorer.run, ids)
-            if pending is not None:
-                labels = (pending[1].result().argmax(axis=1) == negative).tolist()
-                for row, is_negative in zip(pending[0], labels, strict=True):
-                    if not language.detect(row.text).reliable:
-                        continue  # another language: its label is noise (the KQL rule skips it too)
-                    label = "negative" if is_negative else "other"
-                    _emit(_add(detector, row, label, params), out, keep)
-                count += len(pending[0])
-            pending = (batch, future) if batch else None
-            if not batch:
-                break
+    for batch, probs in scorer.stream(rows, batch_size, lambda row: row.text):
+        for row, is_negative in zip(
+            batch, (probs.argmax(axis=1) == negative).tolist(), strict=True
+        ):
+            if not language.detect(row.text).reliable:
+                continue  # another language: its label is noise (the KQL rule skips it too)
+            label = "negative" if is_negative else "other"
+            _emit(_add(detector, row, label, params), out, keep)
+        count += len(batch)
     _emit(detector.close(), out, keep)
     out.flush()
     return count

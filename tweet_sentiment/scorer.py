@@ -16,8 +16,12 @@ but a clear 1.4 log-odds change). All variants of all tweets go through one batc
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import onnxruntime as ort
@@ -28,6 +32,7 @@ from tweet_sentiment.text import tokenise
 from tweet_sentiment.vocab import Encoded, Vocabulary
 
 RUN_CHUNK = 64  # rows per ONNX call; see Scorer.run
+Item = TypeVar("Item")
 NOT_CHECKED = language.Language(language.UNDETERMINED, reliable=True)
 
 
@@ -127,6 +132,24 @@ class Scorer:
     def _run(self, ids: np.ndarray) -> np.ndarray:
         (probs,) = self.session.run([self.card.output_name], {self.card.input_name: ids})
         return np.asarray(probs, dtype=np.float32)
+
+    def stream(
+        self, items: Iterator[Item], batch_size: int, text: Callable[[Item], str]
+    ) -> Iterator[tuple[list[Item], np.ndarray]]:
+        """(batch, probabilities) of ``items`` in batches, in order, for the streaming CLIs.
+
+        The next batch is read and tokenised here (GIL) while a worker thread runs the current
+        one in ONNX (onnxruntime releases the GIL), so both cores stay busy.
+        """
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending: tuple[list[Item], Future[np.ndarray]] | None = None
+            while batch := list(islice(items, batch_size)):
+                future = pool.submit(self.run, self.encode([text(i) for i in batch]).ids)
+                if pending is not None:
+                    yield pending[0], pending[1].result()
+                pending = (batch, future)
+            if pending is not None:
+                yield pending[0], pending[1].result()
 
     def encode(self, texts: list[str]) -> Encoded:
         """Tokenise (the training normaliser) and encode to the model's int32 ids."""
