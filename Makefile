@@ -18,10 +18,6 @@ $(VENV)/.dev: $(VENV)/.serve requirements-dev.txt requirements-train.txt require
 	$(BIN)/pip install -q --no-deps -r requirements-data.txt
 	touch $@
 
-$(VENV)/.transformer: $(VENV)/.dev requirements-transformer.txt
-	$(BIN)/pip install -q -r requirements-transformer.txt
-	touch $@
-
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -58,7 +54,7 @@ train: $(VENV)/.dev
 train-quick: $(VENV)/.dev
 	$(BIN)/python -m training.pipeline --quick $(ARGS)
 
-train-transformer: $(VENV)/.transformer
+train-transformer: $(VENV)/.dev
 	$(BIN)/python -m training.pipeline --with-transformer $(ARGS)
 
 # Fine-tune the champion on the stored feedback; promote it only if better (docs/feedback-loop.md).

