@@ -46,8 +46,8 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
         profile = config.PROFILES["quick" if args.quick else "full"]
         steps += [
             (
-                f"teacher {name}",
-                "teacher + soft labels",
+                "teacher",
+                f"{name} teacher + soft labels",
                 step("teacher", [*work, *quick, "--teacher", name]),
             )
             for name in profile.teachers
