@@ -267,13 +267,12 @@ def main(argv: list[str] | None = None) -> list[runs.RunResult]:
     data, meta = data_step.load(args.work_dir)
     vocab = build_vocab(data, profile, args.work_dir)
     results = []
-    distilled = tuple(
-        cfg
-        for cfg in profile.distilled
-        if teacher.soft_labels_path(args.work_dir, cfg.teacher).is_file()
-    )
-    for cfg in sorted(set(profile.distilled) - set(distilled), key=lambda c: c.name):
-        print(f"neural: {cfg.name} skipped, no soft labels (teacher --teacher {cfg.teacher})")
+    distilled = []
+    for cfg in profile.distilled:
+        if teacher.soft_labels_path(args.work_dir, cfg.teacher).is_file():
+            distilled.append(cfg)
+        else:
+            print(f"neural: {cfg.name} skipped, no soft labels (teacher --teacher {cfg.teacher})")
     for cfg in (*profile.neural, *distilled, *profile.sweep):
         if cfg in profile.sweep and not (args.sweep or (args.only and cfg.name in args.only)):
             continue

@@ -43,7 +43,7 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
         ("classical", "VADER, TF-IDF + LR / NB / SVM", step("classical", work + quick)),
     ]
     if args.with_teacher:
-        profile = config.PROFILES["quick" if args.quick else "full"]
+        profile = config.QUICK if args.quick else config.FULL
         steps += [
             (
                 "teacher",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pickle
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +86,16 @@ def choose_c(scores: dict[float, dict[str, float]]) -> float:
 Predict = Callable[[pd.Series], np.ndarray]  # raw tweets -> [n, labels] probabilities
 
 
+@dataclass
+class Head:
+    """A trained teacher: its pool probabilities, how it predicts, what to record, its bytes."""
+
+    pool_probs: np.ndarray
+    predict: Predict
+    params: dict
+    size: int = 0  # bytes of what was fitted beyond the shared pretrained weights
+
+
 def frozen_head(
     name: str,
     rows: pd.DataFrame,
@@ -93,11 +103,8 @@ def frozen_head(
     dev: pd.DataFrame,
     labels: list[str],
     quick: bool,
-) -> tuple[np.ndarray, Predict, dict]:
-    """A frozen encoder + logistic regression, its C chosen by the champion's rule.
-
-    Returns the pool's probabilities, the predictor and the parameters to record.
-    """
+) -> Head:
+    """A frozen encoder + logistic regression, its C chosen by the champion's rule."""
 
     def embed(texts: pd.Series) -> np.ndarray:
         return encoder.embed(texts.tolist(), name)
@@ -126,14 +133,15 @@ def frozen_head(
         "grid": {str(k): v for k, v in scores.items()},
         "rule": "best OOD dev score within the champion's validation tolerance",
         "embedding_seconds": round(embed_seconds, 1),
-        "classifier_bytes": len(pickle.dumps(clf)),
     }
-    return clf.predict_proba(x_pool), lambda texts: clf.predict_proba(embed(texts)), params
+
+    def predict(texts: pd.Series) -> np.ndarray:
+        return clf.predict_proba(embed(texts))
+
+    return Head(clf.predict_proba(x_pool), predict, params, len(pickle.dumps(clf)))
 
 
-def fine_tuned_head(
-    rows: pd.DataFrame, labels: list[str], work_dir: Path, quick: bool
-) -> tuple[np.ndarray, Predict, dict]:
+def fine_tuned_head(rows: pd.DataFrame, labels: list[str], work_dir: Path, quick: bool) -> Head:
     """MiniLM fine-tuned on the corpus rows (training.finetune), cross-fitted in ``FOLDS``.
 
     Each corpus row's soft label comes from the model that did not train on it: a model's
@@ -147,13 +155,13 @@ def fine_tuned_head(
     fold = np.full(len(rows), -1)
     fold[corpus] = np.random.default_rng(config.SEED).permutation(corpus.sum()) % FOLDS
     texts = [encoder.encoder_text(t) for t in rows["text"]]
-    y = rows["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    y = rows["label"].map(labels.index).to_numpy()
     probs = np.zeros((len(rows), len(labels)), np.float32)
     models, trained_now = [], []
     for f in range(FOLDS):
         fit = np.flatnonzero(corpus & (fold != f))
         model, key, now = finetune.trained(
-            [texts[i] for i in fit], y[fit].astype(int), len(labels), work_dir, recipe
+            [texts[i] for i in fit], y[fit], len(labels), work_dir, recipe
         )
         models.append((model, key))
         trained_now.append(now)
@@ -171,7 +179,7 @@ def fine_tuned_head(
         "weights": [key for _, key in models],
         "trained_now": trained_now,
     }
-    return probs, predict, params
+    return Head(probs, predict, params)
 
 
 def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunResult:
@@ -185,20 +193,25 @@ def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunRes
 
     started = time.perf_counter()
     if name == FINE_TUNED:
-        pool_probs, predict, params = fine_tuned_head(rows, labels, work_dir, quick)
+        head = fine_tuned_head(rows, labels, work_dir, quick)
     else:
-        pool_probs, predict, params = frozen_head(name, rows, val, dev, labels, quick)
+        head = frozen_head(name, rows, val, dev, labels, quick)
     train_seconds = time.perf_counter() - started
     # The soft labels first: the distilled networks need only them, the figures below can wait.
-    write_soft_labels(rows, pool_probs, labels, work_dir, name)
+    write_soft_labels(rows, head.pool_probs, labels, work_dir, name)
+    predict = head.predict
 
     started = time.perf_counter()
     test_probs = predict(test["text"])
     predict_ms = 1000 * (time.perf_counter() - started) / max(1, len(test))
     val_probs = predict(val["text"])
-    params |= {"train_rows": int((rows["origin"] == "corpus").sum()), "pool_rows": len(rows)}
-    size = params.pop("classifier_bytes", 0)
-    result = runs.RunResult(teacher_model(name), "encoder", params, train_seconds, predict_ms, size)
+    params = head.params | {
+        "train_rows": int((rows["origin"] == "corpus").sum()),
+        "pool_rows": len(rows),
+    }
+    result = runs.RunResult(
+        teacher_model(name), "encoder", params, train_seconds, predict_ms, head.size
+    )
     runs.score(result, data, labels, val_probs, test_probs)
     ood_probs = runs.score_ood(result, work_dir, lambda part: predict(part["text"]))
     directory = runs.save(result, work_dir, val_probs, test_probs, ood_probs)
