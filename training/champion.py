@@ -9,11 +9,14 @@ no part. Without OOD data (``--no-ood``) the rule falls back to validation macro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
+import pandas as pd
 
 from training import runs
+from training.metrics import ood_metrics
 
 VAL_TOLERANCE = 0.01
 EXPORTABLE_CELLS = ("lstm", "bilstm")  # what export converts and retrain warm-starts
@@ -28,6 +31,9 @@ RULE = (
     f"Sentiment140), counting only the sets that no candidate trained on with their labels; "
     f"validation macro-F1 alone when no OOD set is available"
 )
+
+
+K = TypeVar("K", bound=Hashable)
 
 
 class NoCandidate(LookupError):
@@ -52,6 +58,29 @@ def dev_score(ood: dict, sets: set[str] | None = None) -> float:
         if "dev" in parts and (sets is None or name in sets)
     ]
     return float(np.mean(scores)) if scores else float("nan")
+
+
+def rows_dev_score(probs: np.ndarray, dev: pd.DataFrame, labels: list[str]) -> float:
+    """:func:`dev_score` of one model's probabilities on the OOD dev rows (``set``, ``label``)."""
+    ood = {
+        str(name): {"dev": ood_metrics(dev.loc[index, "label"], probs[index], labels)}
+        for name, index in dev.groupby("set").groups.items()
+    }
+    return dev_score(ood)
+
+
+def pick(scores: Mapping[K, Mapping[str, float]]) -> K:
+    """The rule for one model's setting (a teacher's C, a network's class bias): ``{key: {val,
+    dev}}`` -> the best OOD dev score within ``VAL_TOLERANCE`` of the best validation score.
+
+    Validation alone picks the setting that fits our corpus best, which is also the one that
+    reads other tweets worst (the teacher's C=10); nan dev scores (no OOD data): validation.
+    """
+    best = max(s["val"] for s in scores.values())
+    close = [k for k, s in scores.items() if s["val"] >= best - VAL_TOLERANCE]
+    if all(np.isnan(scores[k]["dev"]) for k in close):
+        return max(close, key=lambda k: scores[k]["val"])
+    return max(close, key=lambda k: (scores[k]["dev"], scores[k]["val"]))
 
 
 def judging_sets(results: Sequence[runs.RunResult]) -> set[str]:

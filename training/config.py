@@ -61,6 +61,7 @@ TEST_FRACTION = 0.1
 # Train rows whose annotators agreed less than this are dropped (validation and test keep all).
 MIN_TRAIN_CONFIDENCE = 0.5
 THREADS = SETTINGS.threads
+CALIBRATED = "-cal"  # a network with its class bias (training.calibration) is named <name>-cal
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,9 @@ class Profile:
     # The architecture and embedding study (`neural --sweep`): measured earlier, none chosen;
     # out of the default run so that `make train` fits in an hour on 2 cores.
     sweep: tuple[NeuralConfig, ...] = ()
+    # Networks that also get a class bias chosen on validation + OOD dev (training.calibration),
+    # each a run of its own named ``<name>-cal``.
+    calibrated: tuple[NeuralConfig, ...] = ()
     max_steps_per_epoch: int | None = None  # quick: a few real optimisation steps only
     tune_classical: bool = True
     word2vec_epochs: int = 10
@@ -140,12 +144,17 @@ class Profile:
         return tuple(dict.fromkeys(cfg.teacher for cfg in self.distilled))
 
 
+BILSTM_GLOVE = NeuralConfig(cell="bilstm", embedding="glove")
+KD_E5 = NeuralConfig(cell="bilstm", embedding="glove", distil=0.5)
+# The teacher: MiniLM fine-tuned on the corpus instead of e5 frozen (training.finetune).
+KD_MINILM_FT = NeuralConfig(cell="bilstm", embedding="glove", distil=0.5, teacher="minilm-ft")
+
 FULL = Profile(
     name="full",
     sample=None,
     vocab_size=20000,
     neural=(
-        NeuralConfig(cell="bilstm", embedding="glove"),
+        BILSTM_GLOVE,
         NeuralConfig(cell="lstm", embedding="glove"),
         # Levers for out-of-domain tweets (issue 13): more labelled data from outside the corpus.
         NeuralConfig(cell="bilstm", embedding="glove", extra=("entity",)),
@@ -153,9 +162,8 @@ FULL = Profile(
         NeuralConfig(cell="bilstm", embedding="glove100", embedding_dim=100),
     ),
     distilled=(
-        NeuralConfig(cell="bilstm", embedding="glove", distil=0.5),
-        # The teacher: MiniLM fine-tuned on the corpus instead of e5 frozen (training.finetune).
-        NeuralConfig(cell="bilstm", embedding="glove", distil=0.5, teacher="minilm-ft"),
+        KD_E5,
+        KD_MINILM_FT,
         # GloVe 100d over a vocabulary that also covers the teacher's pool (model.onnx <= 25 MB).
         NeuralConfig(
             cell="bilstm",
@@ -166,6 +174,7 @@ FULL = Profile(
             max_vocab=40000,
         ),
     ),
+    calibrated=(BILSTM_GLOVE, KD_E5, KD_MINILM_FT),
     sweep=(
         NeuralConfig(cell="bigru", embedding="glove"),
         NeuralConfig(cell="bilstm", embedding="word2vec"),
@@ -176,22 +185,16 @@ FULL = Profile(
     ),
 )
 
+QUICK_KD = NeuralConfig(
+    cell="bilstm", embedding="glove", units=16, epochs=2, patience=1, distil=0.5, pool_vocab=True
+)
 QUICK = Profile(
     name="quick",
     sample=1500,
     vocab_size=3000,
     neural=(NeuralConfig(cell="bilstm", embedding="glove", units=16, epochs=2, patience=1),),
-    distilled=(
-        NeuralConfig(
-            cell="bilstm",
-            embedding="glove",
-            units=16,
-            epochs=2,
-            patience=1,
-            distil=0.5,
-            pool_vocab=True,
-        ),
-    ),
+    distilled=(QUICK_KD,),
+    calibrated=(QUICK_KD,),
     max_steps_per_epoch=5,
     tune_classical=False,
     word2vec_epochs=2,

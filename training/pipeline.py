@@ -52,7 +52,10 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
             )
             for name in profile.teachers
         ]
-    steps += [("neural", "Keras LSTM / BiLSTM / GRU", step("neural", work + quick))]
+    steps += [
+        ("neural", "Keras LSTM / BiLSTM / GRU", step("neural", work + quick)),
+        ("calibration", "class bias on validation + OOD dev", step("calibration", work + quick)),
+    ]
     if args.with_transformer:
         steps.append(("transformer", "all-MiniLM-L6-v2 + LR", step("transformer", work + quick)))
     steps += [

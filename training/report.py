@@ -122,11 +122,14 @@ def not_trained(results: list[runs.RunResult], profile: str) -> list[str]:
     """Say which of the profile's networks this run did not train (``neural --only``)."""
     chosen = config.PROFILES.get(profile)
     configs = (*chosen.neural, *chosen.distilled) if chosen else ()
-    missing = sorted({c.name for c in configs} - {r.name for r in results})
+    calibrated = chosen.calibrated if chosen else ()
+    names = {c.name for c in configs} | {c.name + config.CALIBRATED for c in calibrated}
+    missing = sorted(names - {r.name for r in results})
     if not missing:
         return []
     return [
-        f"Not trained in this run (`python -m training.neural --only ...`): {', '.join(missing)}; "
+        "Not trained in this run (`python -m training.neural --only ...`, then "
+        f"`python -m training.calibration`): {', '.join(missing)}; "
         "`make train` trains every network of the profile.",
         "",
     ]
@@ -138,7 +141,7 @@ def lever_table(results: list[runs.RunResult], champion: str) -> list[str]:
     rows = []
     for r in results:
         params = r.params
-        levers = params.get("extra") or params.get("distil") or params.get("pool_vocab")
+        levers = any(params.get(k) for k in ("extra", "distil", "pool_vocab", "class_bias"))
         if r.family != "neural" or not (levers or params.get("embedding") == "glove100"):
             continue
         base = by_name.get(f"{params['cell']}-glove")  # the plain network on GloVe 50d

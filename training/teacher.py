@@ -29,7 +29,6 @@ from sklearn.metrics import f1_score
 from training import champion, cli, config, encoder, ood, runs, tracking
 from training import data as data_step
 from training.data import training_rows
-from training.metrics import ood_metrics
 
 GRID = [0.3, 1.0, 3.0, 10.0]
 DEFAULT_ENCODER = "e5"  # minilm is 5x faster here but read the OOD dev parts worse in a probe
@@ -59,28 +58,6 @@ def pool(data: pd.DataFrame, work_dir: Path, quick: bool, sample: bool = True) -
         shuffled = rows.sample(frac=1, random_state=config.SEED)  # every label, not the first
         rows = shuffled.groupby("origin").head(QUICK_ROWS // 3).reset_index(drop=True)
     return rows
-
-
-def dev_score(probs: np.ndarray, dev: pd.DataFrame, labels: list[str]) -> float:
-    """The champion rule's OOD dev score (training.champion) for one head's dev probabilities."""
-    ood = {
-        str(name): {"dev": ood_metrics(dev.loc[index, "label"], probs[index], labels)}
-        for name, index in dev.groupby("set").groups.items()
-    }
-    return champion.dev_score(ood)
-
-
-def choose_c(scores: dict[float, dict[str, float]]) -> float:
-    """The champion's rule for the head: best OOD dev score within the validation tolerance.
-
-    Validation alone picks the C that fits our corpus best (C=10 here), which is also the one
-    that reads other tweets worst; the teacher's job is the other tweets.
-    """
-    best = max(s["val"] for s in scores.values())
-    close = [c for c, s in scores.items() if s["val"] >= best - champion.VAL_TOLERANCE]
-    if all(np.isnan(scores[c]["dev"]) for c in close):
-        return max(close, key=lambda c: scores[c]["val"])
-    return max(close, key=lambda c: (scores[c]["dev"], scores[c]["val"]))
 
 
 Predict = Callable[[pd.Series], np.ndarray]  # raw tweets -> [n, labels] probabilities
@@ -122,10 +99,12 @@ def frozen_head(
         fitted[c].fit(x_train, y_train)
         val_f1 = f1_score(y_val, fitted[c].predict(x_val), average="macro")
         dev_f = (
-            dev_score(fitted[c].predict_proba(x_dev), dev, labels) if x_dev is not None else np.nan
+            champion.rows_dev_score(fitted[c].predict_proba(x_dev), dev, labels)
+            if x_dev is not None
+            else np.nan
         )
         scores[c] = {"val": round(float(val_f1), 4), "dev": round(dev_f, 4)}
-    c = choose_c(scores)
+    c = champion.pick(scores)
     clf = fitted[c]
     params = {
         "encoder": f"{encoder.MODELS[name]} (frozen)",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training import config, embeddings, encoder, ood, teacher
+from training import champion, config, embeddings, encoder, ood, teacher
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -92,9 +92,9 @@ def test_teacher_head_is_chosen_on_ood_dev_within_the_validation_tolerance() -> 
         10.0: {"val": 0.700, "dev": 0.63},
         30.0: {"val": 0.680, "dev": 0.70},  # generalises best but too far below on validation
     }
-    assert teacher.choose_c(scores) == 0.3
+    assert champion.pick(scores) == 0.3
     no_ood = {c: {"val": s["val"], "dev": float("nan")} for c, s in scores.items()}
-    assert teacher.choose_c(no_ood) == 10.0
+    assert champion.pick(no_ood) == 10.0
 
 
 def test_glove100_package_is_converted_once(tmp_path: Path) -> None:
