@@ -84,6 +84,7 @@ def _summary(card: ModelCard, extra: dict) -> str:
         ["architecture", f"`{card.architecture}`: {hp.get('cell', '?')} on "
                          f"{hp.get('embedding', '?')} {hp.get('embedding_dim', '?')}d vectors, "
                          f"{hp.get('units', '?')} units, {hp.get('parameters', '?'):,} parameters"],
+        *_levers(hp),
         ["labels (output order)", ", ".join(card.labels)],
         ["input", f"`{card.input_name}`: {card.max_len} token ids, {card.padding}-padded "
                   f"(normaliser version {card.normaliser_version})"],
@@ -93,6 +94,30 @@ def _summary(card: ModelCard, extra: dict) -> str:
                     f"(profile `{extra.get('profile', '?')}`)"],
     ]  # fmt: skip
     return _table(["", ""], rows)
+
+
+def _levers(hp: dict) -> list[list[str]]:
+    """What the network learnt from beyond the labels, and the class bias folded into it."""
+    rows = []
+    if hp.get("distil"):
+        rows.append(
+            [
+                "teacher",
+                f"`{hp.get('teacher', 'e5')}` (training.teacher): targets are {hp['distil']:g} x "
+                f"its probabilities + {1 - hp['distil']:g} x the label, and its probabilities "
+                "alone on its unlabelled pool",
+            ]
+        )
+    if hp.get("class_bias"):
+        shifts = ", ".join(f"{label} {b:+.1f}" for label, b in hp["class_bias"].items() if b)
+        rows.append(
+            [
+                "class bias",
+                f"{shifts or 'none'} on the logits, against neutral (training.calibration: "
+                "chosen on validation and the OOD dev parts)",
+            ]
+        )
+    return rows
 
 
 def _data(card: ModelCard, extra: dict) -> str:
