@@ -320,8 +320,8 @@ card was rendered:
   (`docs/feedback-loop.md`), not the whole phenomenon.
 - **Non-English**: the vocabulary and GloVe vectors are English; other languages become mostly
   unknown tokens, read from the few tokens the model knows (handles, links, numbers).
-- **`!`**: excited Coachella tweets are full of exclamation marks (the strict-xfail behaviour
-  test documents the case while the model has it).
+- **`!`**: excited Coachella tweets are full of exclamation marks, so "so bad!" can read as
+  praise; the probe above and a behaviour test (tests/model) check it on every champion.
 - **Topic prior**: airline and Deflategate tweets are mostly negative in the corpus and
   self-driving-car tweets mostly neutral, so the topic pulls the answer (`reports/eda.md`).
 

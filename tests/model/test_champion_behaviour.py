@@ -51,11 +51,6 @@ def test_urls_do_not_change_the_label(scorer: Scorer) -> None:
     behaviour.urls_do_not_change_the_label(scorer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known weakness of the current champion: '!' is learnt as a positive cue (excited "
-    "Coachella tweets), so 'so bad!' reads positive. Strict: passes once a model fixes it.",
-)
 def test_exclamation_does_not_flip_a_complaint(scorer: Scorer) -> None:
     behaviour.exclamation_does_not_flip_a_complaint(scorer)
 
