@@ -78,6 +78,12 @@ def choose_bias(
     return bias, scores[best]
 
 
+def bias_of(params: dict, labels: list[str]) -> np.ndarray:
+    """A run's class bias (its ``class_bias`` parameter) in label order; zeros without one."""
+    chosen = params.get("class_bias") or {}
+    return np.array([float(chosen.get(label, 0.0)) for label in labels])
+
+
 def fold(model: keras.Model, bias: np.ndarray) -> None:
     """Add ``bias`` to the output layer's bias: the model then predicts ``shifted(p, bias)``."""
     layer = model.get_layer(OUTPUT_LAYER)

@@ -108,21 +108,29 @@ def test_the_promotion_rule_needs_every_condition() -> None:
     from training.behaviour import CheckResult
 
     ok = [CheckResult("a", True, [])]
-    champion = retrain.Evaluation({"macro_f1": 0.76}, 0.10, 20, ok)
+
+    def evaluation(f1: float, holdout: float, rows: int, checks: list) -> retrain.Evaluation:
+        hits = tuple(i < round(holdout * rows) for i in range(rows))  # the first rows right
+        return retrain.Evaluation({"macro_f1": f1}, holdout, rows, checks, hits)
+
+    champion = evaluation(0.76, 0.10, 20, ok)
 
     def candidate(f1=0.76, holdout=0.9, rows=20, checks=ok):
-        return retrain.Evaluation({"macro_f1": f1}, holdout, rows, checks)
+        return evaluation(f1, holdout, rows, checks)
 
     assert retrain.decide(champion, candidate()).promote
     assert retrain.decide(champion, candidate(f1=0.76 - retrain.F1_TOLERANCE + 0.001)).promote
     refusals = {
         "test split drops": candidate(f1=0.76 - retrain.F1_TOLERANCE - 0.001),
         "feedback not better": candidate(holdout=0.10),
+        "feedback better by luck": candidate(holdout=0.20),  # 2 more rows right: p = 0.25
         "too little feedback": candidate(rows=retrain.MIN_HOLDOUT_ROWS - 1),
         "behaviour regresses": candidate(checks=[CheckResult("a", False, ["x"])]),
     }
     for why, cand in refusals.items():
         assert not retrain.decide(champion, cand).promote, why
+    assert retrain.sign_test((True, False, False), (True, True, True)) == 0.25
+    assert retrain.sign_test((True,), (True,)) == 1.0  # no disagreement, no evidence
     # Better on the test split alone is never enough.
     assert not retrain.decide(champion, candidate(f1=0.90, holdout=0.10)).promote
 
@@ -205,7 +213,8 @@ def test_a_worse_candidate_is_refused_and_the_champion_left_untouched(
 
     outcome = decision_of(work)
     assert not outcome["promoted"]
-    worse = ("test macro-F1 drops", "behaviour checks regress")
+    # Refused as worse, or as learning too few of the campaign's held-out rows to be evidence.
+    worse = ("test macro-F1 drops", "behaviour checks regress", "could be luck")
     assert any(w in reason for reason in outcome["reasons"] for w in worse), outcome["reasons"]
     assert digests(champion_dir) == before
     with pytest.raises(MlflowException):
