@@ -124,11 +124,14 @@ def test_the_promotion_rule_needs_every_condition() -> None:
         "test split drops": candidate(f1=0.76 - retrain.F1_TOLERANCE - 0.001),
         "feedback not better": candidate(holdout=0.10),
         "feedback better by luck": candidate(holdout=0.20),  # 2 more rows right: p = 0.25
-        "too little feedback": candidate(rows=retrain.MIN_HOLDOUT_ROWS - 1),
         "behaviour regresses": candidate(checks=[CheckResult("a", False, ["x"])]),
     }
     for why, cand in refusals.items():
         assert not retrain.decide(champion, cand).promote, why
+    few = retrain.MIN_HOLDOUT_ROWS - 1  # too little feedback, however much better
+    assert not retrain.decide(
+        evaluation(0.76, 0.0, few, ok), candidate(holdout=1.0, rows=few)
+    ).promote
     assert retrain.sign_test((True, False, False), (True, True, True)) == 0.25
     assert retrain.sign_test((True,), (True,)) == 1.0  # no disagreement, no evidence
     # Better on the test split alone is never enough.
