@@ -146,7 +146,7 @@ def evaluate(
             scored, negative = simulate(corpus, 7, seed).window_counts(corpus, WINDOW_MINUTES)
             outcome = rule(scored, negative)
             onsets += outcome.onsets
-            hours += outcome.alert.sum() * WINDOW_MINUTES / 60
+            hours += float(outcome.alert.sum()) * WINDOW_MINUTES / 60
         quiet[name] = {
             "false_alarms_per_week": onsets / len(weeks),
             "hours_in_alert": hours / len(weeks),

@@ -30,7 +30,8 @@ def _places(x: float, places: int = 1) -> str:
 
 
 def _minutes(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0f}"
+    """Minutes as measured (a median of an even count can be 26.5: shown, not rounded away)."""
+    return "–" if x is None else f"{x:g}"
 
 
 def _cell_order(cell: str) -> tuple[float, int]:
