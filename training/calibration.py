@@ -1,10 +1,10 @@
 """Step 5 (after the LSTMs): a class bias for a trained network, folded into its output layer.
 
-    python -m training.calibration [--work-dir build] [--quick] [--only bilstm-glove-kd0.5]
+    python -m training.calibration [--work-dir build] [--quick] [--only bilstm-glove-kd0.5-minilmft]
 
-Why: a network learns the class mix of what it is trained on. Out of domain the distilled BiLSTM
-calls many negative tweets neutral (it found 58% and 65% of the negatives of the VADER and entity
-report parts), the very tweets a bad buzz is made of. A constant added to each class's logit is
+Why: a network learns the class mix of what it is trained on, and a distilled one its teacher's
+caution. Out of domain the distilled BiLSTMs call many negative tweets neutral (the negative
+recall columns of reports/results.md), the very tweets a bad buzz is made of. A constant added to each class's logit is
 the classic correction for a change of class priors (Saerens, Latinne & Decaestecker, 2002).
 
 The bias (negative and positive against neutral, a grid of 0.1) is chosen by the champion's rule
