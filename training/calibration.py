@@ -4,8 +4,9 @@
 
 Why: a network learns the class mix of what it is trained on, and a distilled one its teacher's
 caution. Out of domain the distilled BiLSTMs call many negative tweets neutral (the negative
-recall columns of reports/results.md), the very tweets a bad buzz is made of. A constant added to each class's logit is
-the classic correction for a change of class priors (Saerens, Latinne & Decaestecker, 2002).
+recall columns of reports/results.md), the very tweets a bad buzz is made of. A constant added to
+each class's logit is the classic correction for a change of class priors (Saerens, Latinne &
+Decaestecker, 2002).
 
 The bias (negative and positive against neutral, a grid of 0.1) is chosen by the champion's rule
 (:func:`training.champion.pick`): the best OOD dev score within the validation tolerance. The test
