@@ -22,10 +22,16 @@ SIGNIFICANCE = 0.05
 @dataclass
 class Evaluation:
     test: dict
-    holdout_accuracy: float
-    holdout_rows: int
+    holdout_hits: tuple[bool, ...]  # per held-out feedback row, in order: was the model right?
     behaviour: list[behaviour.CheckResult]
-    holdout_hits: tuple[bool, ...] = ()  # per held-out row, in order: was the model right?
+
+    @property
+    def holdout_rows(self) -> int:
+        return len(self.holdout_hits)
+
+    @property
+    def holdout_accuracy(self) -> float:
+        return sum(self.holdout_hits) / len(self.holdout_hits) if self.holdout_hits else 0.0
 
 
 @dataclass

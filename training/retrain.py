@@ -220,10 +220,8 @@ def evaluation(scorer: Scorer, data: pd.DataFrame, holdout: pd.DataFrame) -> Eva
         hits = np.array(labels)[predicted] == holdout["label"].to_numpy()
     return Evaluation(
         test=evaluate(y_test, probs, labels),
-        holdout_accuracy=float(hits.mean()) if len(hits) else 0.0,
-        holdout_rows=len(holdout),
-        behaviour=behaviour.run(scorer),
         holdout_hits=tuple(bool(h) for h in hits),
+        behaviour=behaviour.run(scorer),
     )
 
 

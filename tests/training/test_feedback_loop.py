@@ -111,7 +111,7 @@ def test_the_promotion_rule_needs_every_condition() -> None:
 
     def evaluation(f1: float, holdout: float, rows: int, checks: list) -> retrain.Evaluation:
         hits = tuple(i < round(holdout * rows) for i in range(rows))  # the first rows right
-        return retrain.Evaluation({"macro_f1": f1}, holdout, rows, checks, hits)
+        return retrain.Evaluation({"macro_f1": f1}, hits, checks)
 
     champion = evaluation(0.76, 0.10, 20, ok)
 
