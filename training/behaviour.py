@@ -2,8 +2,9 @@
 
 Why: aggregate metrics can hold while a retrain breaks something obvious. This module is the one
 definition of the behaviour cases (complaints negative, praise positive, negation and
-intensifiers move the scores, handles and links change nothing) and of the checks run on them,
-each on a :class:`~tweet_sentiment.scorer.Scorer` (champion or candidate, both ONNX, as served).
+intensifiers move the scores, an emoji decides a plain tweet, handles and links change nothing)
+and of the checks run on them, each on a :class:`~tweet_sentiment.scorer.Scorer` (champion or
+candidate, both ONNX, as served).
 ``tests/model/test_champion_behaviour.py`` parametrises its tests from the same cases and calls
 the same checks on the committed champion; :func:`run` runs them all on any model, plus one check
 specific to learning from corrections (a model corrected on "no complaints" / "not bad" must not
@@ -42,6 +43,14 @@ INTENSIFIER_PAIRS = [
     ("the flight was bad", "the flight was really bad"),
     ("the service was bad", "the service was terribly bad"),
     ("the food was good", "the food was soooo good!!"),
+]
+# Plain tweets an emoji decides (training.emoji: the corpus has none, live tweets are full of them).
+EMOJI_TWEETS = [
+    ("boarding now \U0001f621", "negative"),
+    ("@united my flight is at 6 \U0001f621\U0001f621", "negative"),
+    ("boarding now \U0001f62d", "negative"),
+    ("boarding now \U0001f60d", "positive"),
+    ("@united my flight is at 6 \U0001f60a", "positive"),
 ]
 # Loop-specific: every tweet must keep its label (none of them is ever in the test feedback).
 NEGATED_PRAISE = [
@@ -113,6 +122,10 @@ def urls_do_not_change_the_label(scorer: Scorer) -> None:
     assert _same(with_url[0], with_url[1]), with_url
 
 
+def emoji_decide_a_plain_tweet(scorer: Scorer, tweet: str, label: str) -> None:
+    assert scorer.predict([tweet]).predictions[0].label == label
+
+
 def exclamation_does_not_flip_a_complaint(scorer: Scorer) -> None:
     """A known weakness of the current champion ('!' is learnt as a positive cue)."""
     assert scorer.predict(["the service was so bad!"]).predictions[0].label == "negative"
@@ -133,6 +146,7 @@ SHARED: list[tuple[Callable[..., None], Sequence[Any] | None]] = [
     (mentions_are_invariant, None),
     (urls_do_not_change_the_label, None),
     (exclamation_does_not_flip_a_complaint, None),
+    (emoji_decide_a_plain_tweet, EMOJI_TWEETS),
 ]
 
 

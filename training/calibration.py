@@ -36,7 +36,7 @@ from sklearn.metrics import f1_score  # noqa: E402
 from training import champion, cli, runs, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
 from training.data import tokens_of  # noqa: E402
-from training.neural import MODEL_FILE, VOCAB_FILE  # noqa: E402
+from training.runs import MODEL_FILE, VOCAB_FILE  # noqa: E402
 from tweet_sentiment.vocab import Vocabulary  # noqa: E402
 
 GRID = tuple(round(float(b), 1) for b in np.arange(-1.0, 1.01, 0.1))

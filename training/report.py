@@ -109,11 +109,13 @@ def ood_tables(results: list[runs.RunResult]) -> list[str]:
 
 def network_time(results: list[runs.RunResult]) -> list[str]:
     """The networks' training time together: what decides whether `make train` fits an hour."""
-    # A calibrated network (training.calibration) is its base network's training, not another.
+    # A calibrated network (training.calibration) or one with emoji rows (training.emoji) is its
+    # base network's training, not another.
     seconds = [
         r.train_seconds
         for r in results
-        if r.family == "neural" and not r.params.get("calibrated_from")
+        if r.family == "neural"
+        and not (r.params.get("calibrated_from") or r.params.get("emoji_from"))
     ]
     if not seconds:
         return []
@@ -129,12 +131,13 @@ def not_trained(results: list[runs.RunResult], profile: str) -> list[str]:
     configs = (*chosen.neural, *chosen.distilled) if chosen else ()
     calibrated = chosen.calibrated if chosen else ()
     names = {c.name for c in configs} | {c.name + config.CALIBRATED for c in calibrated}
+    names |= {c.name + config.CALIBRATED + "-emoji" for c in (chosen.emoji if chosen else ())}
     missing = sorted(names - {r.name for r in results})
     if not missing:
         return []
     return [
         "Not trained in this run (`python -m training.neural --only ...`, then "
-        f"`python -m training.calibration`): {', '.join(missing)}; "
+        f"`python -m training.calibration`, `python -m training.emoji`): {', '.join(missing)}; "
         "`make train` trains every network of the profile.",
         "",
     ]
@@ -146,11 +149,15 @@ def lever_table(results: list[runs.RunResult], champion: str) -> list[str]:
     rows = []
     for r in results:
         params = r.params
-        levers = any(params.get(k) for k in ("extra", "distil", "pool_vocab", "class_bias"))
+        levers = any(
+            params.get(k) for k in ("extra", "distil", "pool_vocab", "class_bias", "emoji_rows")
+        )
         if r.family != "neural" or not (levers or params.get("embedding") == "glove100"):
             continue
-        # The plain network on GloVe 50d; a class bias against the network it was chosen for.
-        base = by_name.get(params.get("calibrated_from") or f"{params['cell']}-glove")
+        # The plain network on GloVe 50d; a class bias or emoji rows against the network they
+        # were added to.
+        derived = params.get("emoji_from") or params.get("calibrated_from")
+        base = by_name.get(derived or f"{params['cell']}-glove")
         if base is None:
             continue
         row = {"lever (model)": r.name, "against": base.name}
@@ -168,8 +175,8 @@ def lever_table(results: list[runs.RunResult], champion: str) -> list[str]:
         "### Levers",
         "",
         "Each lever (or combination of levers) is a model of the tables above; here its change "
-        "against the same network on GloVe 50d without any, and a class bias (`-cal`) against "
-        "the network it was added to (OOD columns: macro-recall, "
+        "against the same network on GloVe 50d without any; a class bias (`-cal`) and emoji "
+        "rows (`-emoji`) against the network they were added to (OOD columns: macro-recall, "
         "negative-vs-positive accuracy for Sentiment140). "
         "A lever trained on a set's labelled pool reads that set's dev and report tweets as "
         "in-domain: its figure there is not out of domain.",

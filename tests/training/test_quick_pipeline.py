@@ -73,7 +73,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_runs_every_step_with_progress_within_budget(quick_run: dict) -> None:
-    steps = ("data", "eda", "classical", "teacher", "neural", "calibration", "export", "report")
+    steps = ("data", "eda", "classical", "teacher", "neural", "calibration", "emoji", "export")
+    steps += ("report",)
     for step in steps:
         assert f"] {step} done in" in quick_run["stdout"]
     assert quick_run["elapsed"] < QUICK_BUDGET_S
