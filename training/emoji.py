@@ -118,7 +118,9 @@ def emoji_rows(
     tokens: list[str] = []
     rows: list[np.ndarray] = []
     for item in ranking:
-        for token in item.tokens if item.side else ():
+        if item.side is None:
+            continue
+        for token in item.tokens:
             if token not in vocab.index and token not in tokens:
                 tokens.append(token)
                 rows.append(anchors[item.side])
