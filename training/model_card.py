@@ -97,7 +97,7 @@ def _summary(card: ModelCard, extra: dict) -> str:
 
 
 def _levers(hp: dict) -> list[list[str]]:
-    """What the network learnt from beyond the labels, and the class bias folded into it."""
+    """What the network learnt from beyond the labels, and what was folded into it after."""
     rows = []
     if hp.get("distil"):
         rows.append(
@@ -115,6 +115,14 @@ def _levers(hp: dict) -> list[list[str]]:
                 "class bias",
                 f"{shifts or 'none'} on the logits, against neutral (training.calibration: "
                 "chosen on validation and the OOD dev parts)",
+            ]
+        )
+    if hp.get("emoji_rows"):
+        rows.append(
+            [
+                "emoji",
+                f"{hp['emoji_rows']} emoji tokens read as `<sad>` or `<smile>` by the Emoji "
+                "Sentiment Ranking (training.emoji); the corpus has no emoji",
             ]
         )
     return rows

@@ -114,7 +114,7 @@ def profile_names(profile: str) -> set[str]:
         return set()
     names = {c.name for c in (*chosen.neural, *chosen.distilled)}
     names |= {c.name + config.CALIBRATED for c in chosen.calibrated}
-    return names | {c.name + config.CALIBRATED + "-emoji" for c in chosen.emoji}
+    return names | {c.name + config.CALIBRATED + config.WITH_EMOJI for c in chosen.emoji}
 
 
 def network_time(results: list[runs.RunResult], profile: str) -> list[str]:
