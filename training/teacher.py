@@ -11,6 +11,8 @@ distilled LSTM learns (training.neural, ``distil`` and ``teacher``). Serving nev
 - ``e5`` (``e5-logreg``, default) and ``minilm``: a frozen encoder (training.encoder) + logistic
   regression, its C chosen by the champion's rule (validation and OOD dev).
 - ``minilm-ft``: all-MiniLM-L6-v2 fine-tuned on the corpus (training.finetune), cross-fitted.
+- ``mean``: the mean of the e5 and minilm-ft teachers' probabilities (run both first): two
+  readers that err differently.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from training.data import training_rows
 GRID = [0.3, 1.0, 3.0, 10.0]
 DEFAULT_ENCODER = "e5"  # minilm is 5x faster here but read the OOD dev parts worse in a probe
 FINE_TUNED = "minilm-ft"  # training.finetune
-TEACHERS = (*encoder.MODELS, FINE_TUNED)
+MEAN = "mean"  # the mean of two teachers that have run: MEAN_OF
+MEAN_OF = (DEFAULT_ENCODER, FINE_TUNED)
+TEACHERS = (*encoder.MODELS, FINE_TUNED, MEAN)
 FOLDS = 2  # cross-fitting of the fine-tuned teacher: the same training cost as one model
 QUICK_ROWS = 300  # pool rows encoded in a quick run (e5 is ~10-20 tweets/s here)
 # Corpus train rows the teacher is fitted on and labels (seeded sample): 12k rows already gain
@@ -199,8 +203,55 @@ def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunRes
     return result
 
 
+def mean_soft_labels(
+    first: pd.DataFrame, second: pd.DataFrame, labels: list[str]
+) -> tuple[pd.DataFrame, int]:
+    """``second``'s rows, their probabilities averaged with ``first``'s where it has the tweet;
+    and how many it had."""
+    columns = [f"p_{label}" for label in labels]
+    soft = second.set_index("normalised")
+    other = first.set_index("normalised")
+    both = soft.index.intersection(other.index)
+    soft.loc[both, columns] = (soft.loc[both, columns] + other.loc[both, columns]) / 2
+    return soft.reset_index(), len(both)
+
+
+def mean_run(work_dir: Path) -> runs.RunResult:
+    """The mean teacher from its two teachers' files: nothing is encoded or trained again.
+
+    Its soft labels are the mean where both labelled a tweet, the fine-tuned teacher's alone on
+    the corpus rows outside e5's sample; its own row is scored on the mean of their predictions.
+    """
+    data, meta = data_step.load(work_dir)
+    labels = meta["labels"]
+    first, second = (load_soft_labels(work_dir, name) for name in MEAN_OF)
+    soft, both = mean_soft_labels(first, second, labels)
+    soft.to_parquet(soft_labels_path(work_dir, MEAN))
+    ran = {r.name: r for r in runs.load_all(work_dir)}
+    parts = [ran[teacher_model(name)] for name in MEAN_OF]
+    predictions = [runs.load_predictions(work_dir, r.name) for r in parts]
+    mean = {key: (predictions[0][key] + predictions[1][key]) / 2 for key in predictions[0]}
+    result = runs.RunResult(
+        teacher_model(MEAN),
+        "encoder",
+        {"mean_of": [r.name for r in parts], "pool_rows": len(soft), "both": both},
+        sum(r.train_seconds for r in parts),
+        sum(r.predict_ms_per_tweet for r in parts),
+        sum(r.size_bytes for r in parts),
+    )
+    runs.score(result, data, labels, mean["val"], mean["test"])
+    ood_probs = runs.score_ood(result, work_dir, lambda _: mean["ood"]) if "ood" in mean else None
+    directory = runs.save(result, work_dir, mean["val"], mean["test"], ood_probs)
+    tracking.log_run(result, meta, directory, data)
+    print(f"{result.name}: val macro-F1 {result.val['macro_f1']:.4f}")
+    return result
+
+
 def teacher_model(name: str) -> str:
-    """The teacher's row in the comparison: e5-logreg, minilm-logreg, minilm-ft."""
+    """The teacher's row in the comparison: e5-logreg, minilm-logreg, minilm-ft or
+    e5-minilmft-mean."""
+    if name == MEAN:
+        return "-".join(n.replace("-", "") for n in MEAN_OF) + "-mean"
     return name if name == FINE_TUNED else f"{name}-logreg"
 
 
@@ -234,12 +285,15 @@ def main(argv: list[str] | None = None) -> runs.RunResult:
         "--teacher",
         choices=TEACHERS,
         default=DEFAULT_ENCODER,
-        help="a frozen encoder + logistic regression (e5, minilm) or MiniLM fine-tuned (minilm-ft)",
+        help="a frozen encoder + logistic regression (e5, minilm), MiniLM fine-tuned (minilm-ft), "
+        "or the mean of e5 and minilm-ft (mean)",
     )
     args = parser.parse_args(argv)
     from training.transformer import NotInstalled
 
     try:
+        if args.teacher == MEAN:
+            return mean_run(args.work_dir)
         return run(args.work_dir, args.quick, args.teacher)
     except NotInstalled as error:  # minilm without torch
         raise SystemExit(f"teacher: {error}") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -194,3 +195,25 @@ def test_fine_tuned_teacher_trains_once_and_caches_its_outputs(
     )
     other_labels = finetune.weights_key(texts, np.array([1, 2, 1, 0]), recipe)
     assert other_labels != key  # other labels, other weights
+
+
+def test_the_mean_teacher_averages_where_both_teachers_labelled_a_tweet() -> None:
+    def soft(texts: list[str], p_negative: list[float]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "normalised": texts,
+                "origin": "corpus",
+                "label": "",
+                "p_negative": p_negative,
+                "p_neutral": [1 - p for p in p_negative],
+                "p_positive": 0.0,
+            }
+        )
+
+    e5 = soft(["late again", "nice crew"], [0.6, 0.2])  # a sample of the corpus rows
+    fine_tuned = soft(["late again", "nice crew", "bag lost"], [1.0, 0.0, 0.9])
+    mean, both = teacher.mean_soft_labels(e5, fine_tuned, LABELS)
+    assert both == 2 and mean["normalised"].tolist() == ["late again", "nice crew", "bag lost"]
+    assert np.allclose(mean["p_negative"], [0.8, 0.1, 0.9])  # the fine-tuned one alone: 0.9
+    assert np.allclose(mean[["p_negative", "p_neutral", "p_positive"]].sum(axis=1), 1)
+    assert replace(config.KD_MINILM_FT, teacher="mean").name == "bilstm-glove-kd0.5-mean"
