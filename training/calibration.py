@@ -19,7 +19,6 @@ of its own, ``<name>-cal``, a lever row of reports/results.md beside the network
 from __future__ import annotations
 
 import itertools
-import shutil
 import time
 from pathlib import Path
 
@@ -33,7 +32,7 @@ config.configure_threads()
 import keras  # noqa: E402  (after the thread caps)
 from sklearn.metrics import f1_score  # noqa: E402
 
-from training import champion, cli, runs, tracking  # noqa: E402
+from training import champion, cli, runs  # noqa: E402
 from training import data as data_step  # noqa: E402
 from training.data import tokens_of  # noqa: E402
 from training.runs import MODEL_FILE, VOCAB_FILE  # noqa: E402
@@ -107,7 +106,6 @@ def calibrate(
 
     started = time.perf_counter()
     val, y_val = runs.split_arrays(data, labels, "validation")
-    test, _ = runs.split_arrays(data, labels, "test")
     dev = runs.ood_rows(work_dir)
     if len(dev):
         dev = dev[(dev["part"] == "dev") & ~dev["set"].isin(champion.trained_on(base))]
@@ -132,15 +130,7 @@ def calibrate(
         base.predict_ms_per_tweet,
         base.size_bytes,
     )
-    directory = result.directory(work_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    model.save(directory / MODEL_FILE)
-    shutil.copy(source / VOCAB_FILE, directory / VOCAB_FILE)
-    val_probs, test_probs = predict(val), predict(test)
-    runs.score(result, data, labels, val_probs, test_probs)
-    ood_probs = runs.score_ood(result, work_dir, predict)
-    runs.save(result, work_dir, val_probs, test_probs, ood_probs)
-    tracking.log_run(result, meta, directory, data)
+    runs.save_network(result, model, vocab, predict, data, meta, work_dir)
     return result
 
 
@@ -153,19 +143,12 @@ def main(argv: list[str] | None = None) -> list[runs.RunResult]:
     profile = config.QUICK if args.quick else config.FULL
     names = args.only or [cfg.name for cfg in profile.calibrated]
     data, meta = data_step.load(args.work_dir)
-    trained = {r.name: r for r in runs.load_all(args.work_dir)}
     results = []
-    for name in names:
-        if (
-            name not in trained
-            or not (trained[name].directory(args.work_dir) / MODEL_FILE).is_file()
-        ):
-            print(f"calibration: {name} skipped, not trained in {args.work_dir}")
-            continue
-        result = calibrate(trained[name], data, meta, args.work_dir)
+    for base in runs.with_network(args.work_dir, names, "calibration"):
+        result = calibrate(base, data, meta, args.work_dir)
         print(
             f"{result.name}: class bias {result.params['class_bias']}, val macro-F1 "
-            f"{trained[name].val['macro_f1']:.4f} -> {result.val['macro_f1']:.4f}"
+            f"{base.val['macro_f1']:.4f} -> {result.val['macro_f1']:.4f}"
         )
         results.append(result)
     return results

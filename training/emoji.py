@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from training import cli, config, ood, runs, tracking
+from training import cli, config, ood, runs
 from training import data as data_step
 from training.data import tokens_of
 from training.runs import MODEL_FILE, VOCAB_FILE
@@ -150,7 +150,6 @@ def add_emoji(
     config.configure_threads()
     import keras
 
-    labels = meta["labels"]
     source = base.directory(work_dir)
     model = keras.models.load_model(source / MODEL_FILE)
     vocab = Vocabulary.load(source / VOCAB_FILE)
@@ -181,17 +180,7 @@ def add_emoji(
         base.predict_ms_per_tweet,
         base.size_bytes,
     )
-    directory = result.directory(work_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    model.save(directory / MODEL_FILE)
-    vocab.save(directory / VOCAB_FILE)
-    val, _ = runs.split_arrays(data, labels, "validation")
-    test, _ = runs.split_arrays(data, labels, "test")
-    val_probs, test_probs = predict(val), predict(test)
-    runs.score(result, data, labels, val_probs, test_probs)
-    ood_probs = runs.score_ood(result, work_dir, predict)
-    runs.save(result, work_dir, val_probs, test_probs, ood_probs)
-    tracking.log_run(result, meta, directory, data)
+    runs.save_network(result, model, vocab, predict, data, meta, work_dir)
     return result
 
 
@@ -205,17 +194,10 @@ def main(argv: list[str] | None = None) -> list[runs.RunResult]:
     profile = config.QUICK if args.quick else config.FULL
     names = args.only or [cfg.name + config.CALIBRATED for cfg in profile.emoji]
     data, meta = data_step.load(args.work_dir)
-    trained = {r.name: r for r in runs.load_all(args.work_dir)}
     ranking = load_ranking(ood.fetch(RANKING, args.downloads))
     results = []
-    for name in names:
-        if (
-            name not in trained
-            or not (trained[name].directory(args.work_dir) / MODEL_FILE).is_file()
-        ):
-            print(f"emoji: {name} skipped, not trained in {args.work_dir}")
-            continue
-        result = add_emoji(trained[name], data, meta, args.work_dir, ranking)
+    for base in runs.with_network(args.work_dir, names, "emoji"):
+        result = add_emoji(base, data, meta, args.work_dir, ranking)
         print(f"{result.name}: {result.params['emoji_rows']} emoji rows")
         results.append(result)
     return results

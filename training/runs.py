@@ -7,15 +7,19 @@ what the model steps wrote, so any step can be re-run alone. Choices read ``val_
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from training import ood
+from training import ood, tracking
 from training.metrics import evaluate, ood_metrics
+
+if TYPE_CHECKING:
+    from tweet_sentiment.vocab import Vocabulary
 
 RUNS_DIR = "runs"
 MODEL_FILE = "model.keras"  # a network's Keras model in its run directory
@@ -122,3 +126,38 @@ def load_all(work_dir: Path) -> list[RunResult]:
 def load_predictions(work_dir: Path, name: str) -> dict[str, np.ndarray]:
     with np.load(work_dir / RUNS_DIR / name / "predictions.npz") as npz:
         return {key: npz[key] for key in npz.files}
+
+
+def with_network(work_dir: Path, names: Iterable[str], step: str) -> list[RunResult]:
+    """The runs called ``names`` whose network is saved in the work dir; a line per missing one."""
+    trained = {r.name: r for r in load_all(work_dir)}
+    found = []
+    for name in names:
+        if name in trained and (trained[name].directory(work_dir) / MODEL_FILE).is_file():
+            found.append(trained[name])
+        else:
+            print(f"{step}: {name} skipped, not trained in {work_dir}")
+    return found
+
+
+def save_network(
+    result: RunResult,
+    model: Any,  # a keras.Model (not imported here: runs stays free of TensorFlow)
+    vocab: Vocabulary,
+    predict: Callable[[pd.DataFrame], np.ndarray],
+    data: pd.DataFrame,
+    meta: dict,
+    work_dir: Path,
+) -> None:
+    """A network derived from a trained one (class bias, emoji rows): its files, then its
+    validation, test and OOD figures like any run's, tracked."""
+    directory = result.directory(work_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save(directory / MODEL_FILE)
+    vocab.save(directory / VOCAB_FILE)
+    val_probs = predict(split_arrays(data, meta["labels"], "validation")[0])
+    test_probs = predict(split_arrays(data, meta["labels"], "test")[0])
+    score(result, data, meta["labels"], val_probs, test_probs)
+    ood_probs = score_ood(result, work_dir, predict)
+    save(result, work_dir, val_probs, test_probs, ood_probs)
+    tracking.log_run(result, meta, directory, data)

@@ -35,11 +35,12 @@ def _save(
     cell: str = "bilstm",
     ood: dict | None = None,
     dense: int = 0,
+    **params: object,
 ) -> None:
     result = runs.RunResult(
         name,
         family,
-        {"cell": cell, "dense": dense},
+        {"cell": cell, "dense": dense, **params},
         1.0,
         0.1,
         10,
@@ -99,19 +100,7 @@ def test_a_set_a_candidate_trained_on_judges_no_candidate(tmp_path: Path) -> Non
     plain = _ood(dev=0.64, report=0.5) | {"entity": {"dev": {"macro_recall": 0.55}}}
     extra = _ood(dev=0.62, report=0.5) | {"entity": {"dev": {"macro_recall": 0.70}}}
     _save(tmp_path, "bilstm-glove", val_f1=0.75, ood=plain)
-    result = runs.RunResult(
-        "bilstm-glove-entity",
-        "neural",
-        {"cell": "bilstm", "extra": ["entity"]},
-        1.0,
-        0.1,
-        10,
-        val={"macro_f1": 0.749},
-        test={"macro_f1": 0.9},
-        labels=["negative", "positive"],
-        ood=extra,
-    )
-    runs.save(result, tmp_path, np.zeros((1, 2)), np.zeros((1, 2)))
+    _save(tmp_path, "bilstm-glove-entity", 0.749, 0.9, ood=extra, extra=["entity"])
     # With entity counted it would win (mean 0.647 vs 0.61); without it, 0.62 < 0.64.
     assert choose(tmp_path).name == "bilstm-glove"
 
@@ -121,36 +110,19 @@ def test_a_set_whose_labels_set_the_polarity_judges_no_candidate(tmp_path: Path)
     _save(tmp_path, "bilstm-glove", val_f1=0.75, ood=_ood(dev=0.64, report=0.5))
     polar = _ood(dev=0.62, report=0.5)
     polar["sentiment140"]["dev"]["neg_vs_pos_accuracy"] = 0.80
-    result = runs.RunResult(
+    _save(
+        tmp_path,
         "bilstm-glove-kd0.5-sentiment140pol",
-        "neural",
-        {"cell": "bilstm", "polarity": ["sentiment140"]},
-        1.0,
-        0.1,
-        10,
-        val={"macro_f1": 0.75},
-        test={"macro_f1": 0.9},
-        labels=["negative", "positive"],
+        0.75,
+        0.9,
         ood=polar,
+        polarity=["sentiment140"],
     )
-    runs.save(result, tmp_path, np.zeros((1, 2)), np.zeros((1, 2)))
     # Counting sentiment140 it would win (0.71 vs 0.64); on vader alone 0.62 < 0.64.
     assert choose(tmp_path).name == "bilstm-glove"
 
 
 def test_a_tie_goes_to_the_network_that_reads_emoji(tmp_path: Path) -> None:
     _save(tmp_path, "bilstm-glove-cal", val_f1=0.75, ood=_ood(dev=0.64, report=0.5))
-    result = runs.RunResult(
-        "bilstm-glove-cal-emoji",
-        "neural",
-        {"cell": "bilstm", "emoji_rows": 231},
-        1.0,
-        0.1,
-        10,
-        val={"macro_f1": 0.75},
-        test={"macro_f1": 0.5},
-        labels=["negative", "positive"],
-        ood=_ood(dev=0.64, report=0.5),
-    )
-    runs.save(result, tmp_path, np.zeros((1, 2)), np.zeros((1, 2)))
+    _save(tmp_path, "bilstm-glove-cal-emoji", 0.75, ood=_ood(dev=0.64, report=0.5), emoji_rows=231)
     assert choose(tmp_path).name == "bilstm-glove-cal-emoji"

@@ -36,6 +36,24 @@ def test_encoder_vectors_are_cached_by_text(
     assert np.array_equal(encoder.embed(texts[:2], cache_dir=tmp_path), first[:2])
 
 
+def _write_ood(
+    work_dir: Path, name: str, parts: list[str], texts: list[str], labels: list[str]
+) -> None:
+    """One OOD set's rows in the work dir, as training.data writes them."""
+    frame = pd.DataFrame(
+        {
+            "set": name,
+            "part": parts,
+            "text": texts,
+            "label": labels,
+            "rating": np.nan,
+            "group": [str(i) for i in range(1, len(texts) + 1)],
+        }
+    )
+    frame["normalised"] = frame["text"]
+    ood.write(frame, {}, work_dir)
+
+
 def _rows(texts: list[str], labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "normalised": texts, "label": labels, "confidence": 1.0})
 
@@ -67,18 +85,13 @@ def test_distillation_blends_teacher_and_gold_and_adds_the_pool(tmp_path: Path) 
 def test_extra_labelled_rows_come_from_the_pool_part_only(tmp_path: Path) -> None:
     from training import neural
 
-    frame = pd.DataFrame(
-        {
-            "set": "entity",
-            "part": ["dev", "report", "pool", "pool"],
-            "text": ["a dev tweet", "a report tweet", "a pool tweet", "good crew"],
-            "label": ["negative", "neutral", "positive", "positive"],
-            "rating": np.nan,
-            "group": ["1", "2", "3", "4"],
-        }
+    _write_ood(
+        tmp_path,
+        "entity",
+        ["dev", "report", "pool", "pool"],
+        ["a dev tweet", "a report tweet", "a pool tweet", "good crew"],
+        ["negative", "neutral", "positive", "positive"],
     )
-    frame["normalised"] = frame["text"]
-    ood.write(frame, {}, tmp_path)
     train = _rows(["bad flight", "good crew"], ["negative", "positive"])
     cfg = config.NeuralConfig(extra=("entity",))
     rows, targets, _ = neural.lever_rows(cfg, train, LABELS, tmp_path)
@@ -92,18 +105,13 @@ def test_polarity_labels_move_the_teachers_polar_share_and_keep_its_neutral(
     """Sentiment140's emoticon label decides the side; dev and report labels are never read."""
     from training import neural
 
-    pool = pd.DataFrame(
-        {
-            "set": "sentiment140",
-            "part": ["pool", "pool", "dev", "report"],
-            "text": ["miss you already", "off to work", "a dev tweet", "a report tweet"],
-            "label": ["negative", "positive", "negative", "positive"],
-            "rating": np.nan,
-            "group": ["1", "2", "3", "4"],
-        }
+    _write_ood(
+        tmp_path,
+        "sentiment140",
+        ["pool", "pool", "dev", "report"],
+        ["miss you already", "off to work", "a dev tweet", "a report tweet"],
+        ["negative", "positive", "negative", "positive"],
     )
-    pool["normalised"] = pool["text"]
-    ood.write(pool, {}, tmp_path)
     soft = pd.DataFrame(
         {
             "normalised": ["bad flight", "miss you already", "off to work", "a dev tweet"],
