@@ -41,8 +41,10 @@ class NoCandidate(LookupError):
 
 
 def trained_on(result: runs.RunResult) -> set[str]:
-    """OOD sets whose labelled (pool) rows the model trained on (``extra`` and ``polarity``)."""
-    return set(result.params.get("extra") or ()) | set(result.params.get("polarity") or ())
+    """OOD sets whose labelled (pool) rows the model trained on (``extra`` and ``polarity``),
+    or that a part of it was tuned on by its authors (``tuned_on``: the VADER lexicon)."""
+    params = result.params
+    return {s for key in ("extra", "polarity", "tuned_on") for s in params.get(key) or ()}
 
 
 def ood_dev_score(result: runs.RunResult, sets: set[str] | None = None) -> float:

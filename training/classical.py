@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +49,17 @@ def vectoriser() -> TfidfVectorizer:
     )
 
 
-def vader_probabilities(texts: pd.Series) -> np.ndarray:
-    """VADER compound score as [neg, neu, pos]; argmax matches VADER's own +/-0.05 thresholds."""
+def vader_compound(texts: Iterable[str]) -> np.ndarray:
+    """VADER's compound score of each raw text, in [-1, 1] (negative to positive)."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyser = SentimentIntensityAnalyzer()
-    compound = np.array([analyser.polarity_scores(t)["compound"] for t in texts])
+    return np.array([analyser.polarity_scores(t)["compound"] for t in texts], dtype=float)
+
+
+def vader_probabilities(texts: pd.Series) -> np.ndarray:
+    """VADER compound score as [neg, neu, pos]; argmax matches VADER's own +/-0.05 thresholds."""
+    compound = vader_compound(texts)
     # The small (1 -/+ c) terms keep p(neg) ranked by the compound score over its whole range
     # (for ROC AUC) without changing the argmax.
     raw = np.stack(

@@ -59,6 +59,7 @@ def _steps(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], object
     if not args.no_ood:  # the ranking comes from the package registry, like the OOD sets
         downloads = ["--downloads", str(args.downloads)]
         steps.append(("emoji", "emoji rows", step("emoji", work + quick + downloads)))
+        steps.append(("lexicon", "VADER lexicon lever", step("lexicon", work + quick)))
     if args.with_transformer:
         steps.append(("transformer", "all-MiniLM-L6-v2 + LR", step("transformer", work + quick)))
     steps += [

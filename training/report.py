@@ -53,6 +53,9 @@ OOD_COLUMNS = {
     "neg_vs_pos_accuracy": "neg-vs-pos acc",
 }
 BANDS = (0.25, 0.5, 1.0)  # VADER tweets: neutral bands shown in the sensitivity table
+# A run derived from another (class bias, emoji rows, lexicon) names its base in one of these,
+# latest step first: a derived run keeps the parameters of the run it came from.
+DERIVED_FROM = ("lexicon_from", "emoji_from", "calibrated_from")
 
 
 def comparison(results: list[runs.RunResult]) -> pd.DataFrame:
@@ -124,8 +127,7 @@ def network_time(results: list[runs.RunResult], profile: str) -> list[str]:
     trained = [
         r
         for r in results
-        if r.family == "neural"
-        and not (r.params.get("calibrated_from") or r.params.get("emoji_from"))
+        if r.family == "neural" and not any(r.params.get(k) for k in DERIVED_FROM)
     ]
     names = profile_names(profile)
     seconds = [r.train_seconds for r in trained if r.name in names]
@@ -163,13 +165,16 @@ def lever_table(results: list[runs.RunResult], champion: str) -> list[str]:
     for r in results:
         params = r.params
         levers = any(
-            params.get(k) for k in ("extra", "distil", "pool_vocab", "class_bias", "emoji_rows")
+            params.get(k)
+            for k in ("extra", "distil", "pool_vocab", "class_bias", "emoji_rows", "lexicon")
         )
-        if r.family != "neural" or not (levers or params.get("embedding") == "glove100"):
+        if not r.family.startswith("neural") or not (
+            levers or params.get("embedding") == "glove100"
+        ):
             continue
-        # The plain network on GloVe 50d; a class bias or emoji rows against the network they
-        # were added to.
-        derived = params.get("emoji_from") or params.get("calibrated_from")
+        # The plain network on GloVe 50d; a class bias, emoji rows or a lexicon against the
+        # network they were added to.
+        derived = next((params[k] for k in DERIVED_FROM if params.get(k)), None)
         base = by_name.get(derived or f"{params['cell']}-glove")
         if base is None:
             continue
@@ -188,11 +193,12 @@ def lever_table(results: list[runs.RunResult], champion: str) -> list[str]:
         "### Levers",
         "",
         "Each lever (or combination of levers) is a model of the tables above; here its change "
-        "against the same network on GloVe 50d without any; a class bias (`-cal`) and emoji "
-        "rows (`-emoji`) against the network they were added to (OOD columns: macro-recall, "
+        "against the same network on GloVe 50d without any; a class bias (`-cal`), emoji "
+        "rows (`-emoji`) and the VADER lexicon (`-vader`) against the network they were added "
+        "to (OOD columns: macro-recall, "
         "negative-vs-positive accuracy for Sentiment140). "
-        "A lever trained on a set's labelled pool reads that set's dev and report tweets as "
-        "in-domain: its figure there is not out of domain.",
+        "A lever trained on a set's labelled pool (or a lexicon tuned on a set) reads that "
+        "set's dev and report tweets as in-domain: its figure there is not out of domain.",
         "",
         table(pd.DataFrame(rows), index=False),
         "",

@@ -126,3 +126,11 @@ def test_a_tie_goes_to_the_network_that_reads_emoji(tmp_path: Path) -> None:
     _save(tmp_path, "bilstm-glove-cal", val_f1=0.75, ood=_ood(dev=0.64, report=0.5))
     _save(tmp_path, "bilstm-glove-cal-emoji", 0.75, ood=_ood(dev=0.64, report=0.5), emoji_rows=231)
     assert choose(tmp_path).name == "bilstm-glove-cal-emoji"
+
+
+def test_a_network_with_the_vader_lexicon_is_measured_never_chosen(tmp_path: Path) -> None:
+    """training.lexicon's runs need VADER beside the ONNX graph: never exported."""
+    _save(tmp_path, "bilstm-glove-cal", val_f1=0.75, ood=_ood(dev=0.64, report=0.5))
+    lexicon = _ood(dev=0.70, report=0.9)
+    _save(tmp_path, "bilstm-glove-cal-vader", 0.75, 0.9, "neural+lexicon", ood=lexicon)
+    assert choose(tmp_path).name == "bilstm-glove-cal"

@@ -73,8 +73,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_runs_every_step_with_progress_within_budget(quick_run: dict) -> None:
-    steps = ("data", "eda", "classical", "teacher", "neural", "calibration", "emoji", "export")
-    steps += ("report",)
+    steps = ("data", "eda", "classical", "teacher", "neural", "calibration", "emoji", "lexicon")
+    steps += ("export", "report")
     for step in steps:
         assert f"] {step} done in" in quick_run["stdout"]
     assert quick_run["elapsed"] < QUICK_BUDGET_S
@@ -117,6 +117,8 @@ def test_reports_compare_every_model(quick_run: dict) -> None:
     assert "| e5-logreg | encoder |" in results and "-kd0.5-poolvocab | neural |" in results
     # The same network with its class bias (training.calibration), a lever row of its own.
     assert "-kd0.5-poolvocab-cal | neural |" in results
+    # The VADER lexicon lever (training.lexicon): measured, never a candidate.
+    assert "-kd0.5-poolvocab-cal-vader | neural+lexicon |" in results
     assert (quick_run["tmp"] / "e5-cache").is_dir()
     assert "## Chosen model" in results
     ood = results.split("## Out-of-domain (OOD) sets")[1].split("## Chosen model")[0]

@@ -1,5 +1,5 @@
 """reports/results.md's run accounting: which networks `make train` trains and times, and the
-lever rows of networks derived from another (class bias, emoji rows)."""
+lever rows of networks derived from another (class bias, emoji rows, the VADER lexicon)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,26 @@ def test_emoji_rows_are_a_lever_row_against_the_network_they_were_added_to() -> 
     table = "\n".join(report.lever_table(results, "bilstm-glove-cal-emoji"))
     assert "| bilstm-glove-cal-emoji | bilstm-glove-cal | +0.0000 |" in table
     assert "| bilstm-glove-cal | bilstm-glove | +0.0000 |" in table
+
+
+def test_the_lexicon_is_a_lever_row_against_the_calibrated_network() -> None:
+    """A -vader run keeps its base's calibrated_from: the row must still name its own base."""
+    lexicon = _run(
+        "bilstm-glove-cal-vader",
+        700,
+        class_bias={"negative": 0.3},
+        calibrated_from="bilstm-glove",
+        lexicon="vader",
+        lexicon_from="bilstm-glove-cal",
+    )
+    lexicon.family = "neural+lexicon"
+    lexicon.val = {"macro_f1": 0.74}
+    results = [
+        _run("bilstm-glove", 700),
+        _run("bilstm-glove-cal", 700, class_bias={"negative": 0.3}, calibrated_from="bilstm-glove"),
+        lexicon,
+    ]
+    table = "\n".join(report.lever_table(results, "bilstm-glove-cal"))
+    assert "| bilstm-glove-cal-vader | bilstm-glove-cal | -0.0100 |" in table
+    times = report.network_time(results, "full")  # the lexicon trains no network
+    assert "bilstm-glove-cal-vader" not in "\n".join(times)
