@@ -48,6 +48,9 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The full pipeline. Its first run fine-tunes the teacher (README: Training); with the teacher
+# cached, one run on the 2 shared cores here (2026-12-06, commit e420cea) finished in 23.7 min,
+# 2.3 GB peak memory (`/usr/bin/time -v`), with the served model.onnx's weights bit for bit.
 train: $(VENV)/.dev
 	$(BIN)/python -m training.pipeline --with-teacher $(ARGS)
 
