@@ -36,6 +36,7 @@ FAMILY = "neural+lexicon"  # not a network export converts: never a champion can
 SUFFIX = "-vader"
 WEIGHTS = tuple(float(round(w, 2)) for w in np.arange(0.0, 2.01, 0.25))
 SIDES = {"negative": -1.0, "positive": 1.0}  # other labels (neutral) are not moved
+OOD_COLUMNS = ["text", "set", "part", "label"]  # runs.ood_rows' columns this step reads
 
 
 def moved(probs: np.ndarray, compound: np.ndarray, labels: list[str], weight: float) -> np.ndarray:
@@ -65,6 +66,13 @@ def choose_weight(
     return best, scores[best]
 
 
+def judges(rows: pd.DataFrame, base: runs.RunResult) -> np.ndarray:
+    """Which OOD rows judge the weight: dev rows of sets neither the base network trained on
+    nor VADER was tuned on."""
+    skipped = champion.trained_on(base) | set(TUNED_ON)
+    return ((rows["part"] == "dev") & ~rows["set"].isin(skipped)).to_numpy(dtype=bool)
+
+
 def add_lexicon(
     base: runs.RunResult, data: pd.DataFrame, meta: dict, work_dir: Path
 ) -> runs.RunResult:
@@ -73,19 +81,14 @@ def add_lexicon(
     probs = runs.load_predictions(work_dir, base.name)
     val, y_val = runs.split_arrays(data, labels, "validation")
     texts = {"val": val["text"], "test": runs.split_arrays(data, labels, "test")[0]["text"]}
-    rows = runs.ood_rows(work_dir)
-    if "ood" in probs:
-        texts["ood"] = rows["text"]
+    rows = runs.ood_rows(work_dir) if "ood" in probs else pd.DataFrame(columns=OOD_COLUMNS)
+    texts["ood"] = rows["text"]
+    probs.setdefault("ood", probs["val"][:0])
     started = time.perf_counter()
     compound = {part: vader_compound(text) for part, text in texts.items()}
-    judging = np.zeros(0, dtype=bool)
-    if "ood" in probs:
-        skipped = champion.trained_on(base) | set(TUNED_ON)
-        judging = ((rows["part"] == "dev") & ~rows["set"].isin(skipped)).to_numpy()
-        probs["dev"], compound["dev"] = probs["ood"][judging], compound["ood"][judging]
-    else:
-        probs["dev"], compound["dev"] = probs["val"][:0], compound["val"][:0]
-    dev = rows[judging].reset_index(drop=True) if judging.any() else rows.iloc[:0]
+    judging = judges(rows, base)
+    probs["dev"], compound["dev"] = probs["ood"][judging], compound["ood"][judging]
+    dev = rows[judging].reset_index(drop=True)
     weight, chosen = choose_weight(probs, compound, y_val, dev, labels)
     out = {part: moved(probs[part], compound[part], labels, weight) for part in texts}
     seconds = time.perf_counter() - started
@@ -106,9 +109,8 @@ def add_lexicon(
         base.size_bytes,
     )
     runs.score(result, data, labels, out["val"], out["test"])
-    if "ood" in out:
-        runs.score_ood(result, work_dir, lambda _: out["ood"])
-    directory = runs.save(result, work_dir, out["val"], out["test"], out.get("ood"))
+    ood_probs = runs.score_ood(result, work_dir, lambda _: out["ood"]) if len(rows) else None
+    directory = runs.save(result, work_dir, out["val"], out["test"], ood_probs)
     tracking.log_run(result, meta, directory, data)
     return result
 

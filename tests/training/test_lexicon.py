@@ -56,3 +56,14 @@ def test_vaders_own_tweets_count_as_trained_on() -> None:
     run = runs.RunResult("m-vader", lexicon.FAMILY, {"tuned_on": list(lexicon.TUNED_ON)}, 0, 0, 0)
     assert champion.trained_on(run) == {"vader"}
     assert not champion.exportable(run)
+
+
+def test_only_dev_rows_of_sets_neither_vader_nor_the_network_learned_from_judge() -> None:
+    rows = pd.DataFrame(
+        {
+            "set": ["entity", "entity", "vader", "sentiment140"],
+            "part": ["dev", "report", "dev", "dev"],
+        }
+    )
+    base = runs.RunResult("m", "neural", {"polarity": ["sentiment140"]}, 0, 0, 0)
+    assert lexicon.judges(rows, base).tolist() == [True, False, False, False]
