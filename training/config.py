@@ -203,7 +203,7 @@ FULL = Profile(
         replace(KD_MINILM_FT, teacher="mean"),
         # A wider student of the mean teacher: dev +0.005 over the 64-unit one (entity +0.004,
         # VADER +0.006), 0.6315 uncalibrated against the champion's 0.6343; calibrated (`-cal`)
-        # 0.6397 at the end of stop 21: not yet shipped (speed bound to check with `make bench`).
+        # 0.6397, but over issue 13's p50 bound (1.5x the reference) side by side: not kept.
         replace(KD_MINILM_FT, teacher="mean", units=96),
     ),
 )
