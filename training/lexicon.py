@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from training import champion, cli, config, runs, tracking
+from training import champion, cli, config, runs
 from training import data as data_step
 from training.calibration import shifted
 from training.classical import vader_compound
@@ -108,10 +108,8 @@ def add_lexicon(
         base.predict_ms_per_tweet + 1000 * seconds / sum(len(t) for t in texts.values()),
         base.size_bytes,
     )
-    runs.score(result, data, labels, out["val"], out["test"])
-    ood_probs = runs.score_ood(result, work_dir, lambda _: out["ood"]) if len(rows) else None
-    directory = runs.save(result, work_dir, out["val"], out["test"], ood_probs)
-    tracking.log_run(result, meta, directory, data)
+    predict_ood = (lambda _: out["ood"]) if len(rows) else None
+    runs.save_scored(result, data, meta, work_dir, out["val"], out["test"], predict_ood)
     return result
 
 

@@ -157,7 +157,22 @@ def save_network(
     vocab.save(directory / VOCAB_FILE)
     val_probs = predict(split_arrays(data, meta["labels"], "validation")[0])
     test_probs = predict(split_arrays(data, meta["labels"], "test")[0])
+    save_scored(result, data, meta, work_dir, val_probs, test_probs, predict)
+
+
+def save_scored(
+    result: RunResult,
+    data: pd.DataFrame,
+    meta: dict,
+    work_dir: Path,
+    val_probs: np.ndarray,
+    test_probs: np.ndarray,
+    predict_ood: Callable[[pd.DataFrame], np.ndarray] | None,
+) -> Path:
+    """Fill a run's validation, test and (with ``predict_ood``) OOD figures, save and track it:
+    the end of every step that makes a run from probabilities it already has."""
     score(result, data, meta["labels"], val_probs, test_probs)
-    ood_probs = score_ood(result, work_dir, predict)
-    save(result, work_dir, val_probs, test_probs, ood_probs)
+    ood_probs = score_ood(result, work_dir, predict_ood) if predict_ood else None
+    directory = save(result, work_dir, val_probs, test_probs, ood_probs)
     tracking.log_run(result, meta, directory, data)
+    return directory

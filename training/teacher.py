@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from training import champion, cli, config, encoder, ood, runs, tracking
+from training import champion, cli, config, encoder, ood, runs
 from training import data as data_step
 from training.data import training_rows
 
@@ -195,10 +195,9 @@ def run(work_dir: Path, quick: bool, name: str = DEFAULT_ENCODER) -> runs.RunRes
     result = runs.RunResult(
         teacher_model(name), "encoder", params, train_seconds, predict_ms, head.size
     )
-    runs.score(result, data, labels, val_probs, test_probs)
-    ood_probs = runs.score_ood(result, work_dir, lambda part: predict(part["text"]))
-    directory = runs.save(result, work_dir, val_probs, test_probs, ood_probs)
-    tracking.log_run(result, meta, directory, data)
+    runs.save_scored(
+        result, data, meta, work_dir, val_probs, test_probs, lambda part: predict(part["text"])
+    )
     print(f"{result.name}: val macro-F1 {result.val['macro_f1']:.4f} ({train_seconds:.0f}s)")
     return result
 
@@ -239,10 +238,8 @@ def mean_run(work_dir: Path) -> runs.RunResult:
         sum(r.predict_ms_per_tweet for r in parts),
         sum(r.size_bytes for r in parts),
     )
-    runs.score(result, data, labels, mean["val"], mean["test"])
-    ood_probs = runs.score_ood(result, work_dir, lambda _: mean["ood"]) if "ood" in mean else None
-    directory = runs.save(result, work_dir, mean["val"], mean["test"], ood_probs)
-    tracking.log_run(result, meta, directory, data)
+    predict_ood = (lambda _: mean["ood"]) if "ood" in mean else None
+    runs.save_scored(result, data, meta, work_dir, mean["val"], mean["test"], predict_ood)
     print(f"{result.name}: val macro-F1 {result.val['macro_f1']:.4f}")
     return result
 
