@@ -225,3 +225,10 @@ def test_the_mean_teacher_averages_where_both_teachers_labelled_a_tweet() -> Non
     assert np.allclose(mean["p_negative"], [0.8, 0.1, 0.9])  # the fine-tuned one alone: 0.9
     assert np.allclose(mean[["p_negative", "p_neutral", "p_positive"]].sum(axis=1), 1)
     assert replace(config.KD_MINILM_FT, teacher="mean").name == "bilstm-glove-kd0.5-mean"
+
+
+def test_a_profile_with_a_mean_teacher_runs_its_two_teachers_first() -> None:
+    student = replace(config.KD_MINILM_FT, teacher="mean")
+    profile = replace(config.FULL, distilled=(config.KD_MINILM_FT, student))
+    assert profile.teachers == ("minilm-ft", "e5", "mean")  # each teacher once, parts first
+    assert teacher.MEAN_OF == config.MEAN_TEACHER_OF
