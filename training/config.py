@@ -210,10 +210,10 @@ FULL = Profile(
         # 0.6397, but over issue 13's p50 bound (1.5x the reference) side by side: not kept.
         replace(KD_MINILM_FT, teacher="mean", units=96),
         # 80 units: validation 0.7627; calibrated 0.7623 and dev 0.6384 (champion 0.6343), p50
-        # 1.27x the reference in `make bench`. Not kept (stop 22): its feedback-loop candidates
-        # learn the denials of tests/training/test_feedback_loop.py only by reading "not worth
-        # the money" as praise; the behaviour checks refuse them at every weight and learning
-        # rate tried (docs/feedback-loop.md), so `make retrain` could not improve it.
+        # 1.27x the reference in `make bench`. Not kept (stop 22): at every feedback weight and
+        # learning rate tried, its retrained candidates that learn the week's denials of
+        # tests/training/test_feedback_loop.py break a behaviour check ("not worth the money"
+        # drifts to praise) and those that pass learn too few (docs/feedback-loop.md).
         replace(KD_MINILM_FT, teacher="mean", units=80),
     ),
 )
