@@ -90,15 +90,15 @@ def praise_is_positive(scorer: Scorer, tweet: str) -> None:
 
 def negation_moves_towards_negative(scorer: Scorer, plain: str, negated: str) -> None:
     before, after = scores(scorer, [plain, negated])
-    assert after["positive"] < before["positive"]
-    assert after["negative"] > before["negative"]
+    assert after["positive"] < before["positive"], (before, after)
+    assert after["negative"] > before["negative"], (before, after)
 
 
 def intensifiers_strengthen_the_polarity(scorer: Scorer, plain: str, intense: str) -> None:
     before, after = scores(scorer, [plain, intense])
     label = max(before, key=before.__getitem__)
-    assert label in ("negative", "positive")
-    assert after[label] >= before[label]
+    assert label in ("negative", "positive"), before
+    assert after[label] >= before[label], (before, after)
 
 
 def mentions_are_invariant(scorer: Scorer) -> None:
