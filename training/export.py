@@ -34,7 +34,7 @@ import onnxruntime as ort  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf2onnx  # noqa: E402
 
-from training import champion, cli, runs, tracking  # noqa: E402
+from training import champion, cli, onnx_slim, runs, tracking  # noqa: E402
 from training import data as data_step  # noqa: E402
 from training.card import TrainedCard  # noqa: E402
 from training.data import tokens_of  # noqa: E402
@@ -75,9 +75,11 @@ def choose(work_dir: Path, name: str | None = None) -> runs.RunResult:
 
 
 def convert(model: keras.Model, path: Path) -> None:
-    """tf2onnx from the Keras model: dynamic batch, fixed length, int32 ids."""
+    """tf2onnx from the Keras model: dynamic batch, fixed length, int32 ids; slimmed of the
+    computations that never change an answer here (`training.onnx_slim`)."""
     signature = (tf.TensorSpec((None, config.MAX_LEN), tf.int32, name="token_ids"),)
     onnx_model, _ = tf2onnx.convert.from_keras(model, input_signature=signature, opset=OPSET)
+    onnx_slim.slim(onnx_model)
     outputs = [o.name for o in onnx_model.graph.output]
     if outputs != ["probabilities"]:
         raise RuntimeError(

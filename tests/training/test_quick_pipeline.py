@@ -100,6 +100,7 @@ def test_artifacts_honour_the_contract(quick_run: dict) -> None:
     model = onnx.load(str(out / MODEL_FILE))
     ops = {node.op_type for node in model.graph.node}
     assert "LSTM" in ops and "Loop" not in ops  # unmasked + pre-padded: one fused LSTM node
+    assert not {"Expand", "Less"} & ops  # no built zero state, no id wrap (training.onnx_slim)
     session = ort.InferenceSession(str(out / MODEL_FILE), providers=["CPUExecutionProvider"])
     (inp,), (outp,) = session.get_inputs(), session.get_outputs()
     assert (inp.name, inp.type, inp.shape[1]) == ("token_ids", "tensor(int32)", card.max_len)
