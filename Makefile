@@ -29,8 +29,8 @@ node_modules/.installed: package.json package-lock.json
 run: $(VENV)/.serve node_modules/.installed
 	bash scripts/run-local.sh
 
-# Suite durations, measured on 2 shared cores (wall clock): `make test`'s pytest 17 min 14 s in a
-# fresh clone (569 tests, `.ci/run` 22 min 41 s with a warm pip cache; 17 min 10 s for 567 tests
+# Suite durations, measured on 2 shared cores (wall clock): `make test`'s pytest 17 min 26 s in a
+# fresh clone (571 tests, `.ci/run` 21 min 43 s with a warm pip cache; 17 min 14 s for 569 tests
 # the stop before), `make test-fast` 3 min 57 s (measured earlier, 388 tests).
 test: $(VENV)/.dev node_modules/.installed /usr/bin/chromium
 	$(BIN)/ruff check .
