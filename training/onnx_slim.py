@@ -30,34 +30,31 @@ def slim(model: onnx.ModelProto) -> onnx.ModelProto:
     """``model`` rewritten in place (and returned): ids straight into the embedding's Gather,
     no explicit zero initial state, no dead nodes or initializers."""
     graph = model.graph
+    weights = {t.name: t for t in graph.initializer}
+    producers = {out: node for node in graph.node for out in node.output}
     gathers = [n for n in graph.node if n.op_type == "Gather"]
-    if len(gathers) == 1 and _is_weight(graph, gathers[0].input[0]):  # the embedding lookup
+    if len(gathers) == 1 and gathers[0].input[0] in weights:  # the embedding lookup
         gathers[0].input[1] = graph.input[0].name
     for node in graph.node:
-        if node.op_type == "LSTM" and all(_is_zeros(graph, i) for i in node.input[INITIAL_STATE]):
+        state = node.input[INITIAL_STATE]
+        if node.op_type == "LSTM" and all(_is_zeros(i, producers, weights) for i in state):
             del node.input[INITIAL_STATE.start :]
     _drop_dead(graph)
     onnx.checker.check_model(model)
     return model
 
 
-def _is_weight(graph: onnx.GraphProto, name: str) -> bool:
-    return any(t.name == name for t in graph.initializer)
-
-
-def _is_zeros(graph: onnx.GraphProto, name: str) -> bool:
-    """Whether ``name`` is a tensor of zeros whatever the batch: built by Expand (possibly
-    through Unsqueeze and Concat) from an all-zero constant."""
-    producers = {out: node for node in graph.node for out in node.output}
-    constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+def _is_zeros(
+    name: str, producers: dict[str, onnx.NodeProto], weights: dict[str, onnx.TensorProto]
+) -> bool:
+    """Whether ``name`` is a tensor of zeros whatever the batch: an all-zero constant, or built
+    by Expand (possibly through Unsqueeze and Concat) from one."""
     node = producers.get(name)
     if node is None:
-        return name in constants and not np.any(constants[name])
-    if node.op_type in ("Concat", "Unsqueeze"):
+        return name in weights and not np.any(numpy_helper.to_array(weights[name]))
+    if node.op_type in ("Concat", "Unsqueeze", "Expand"):
         data = node.input if node.op_type == "Concat" else node.input[:1]
-        return all(_is_zeros(graph, i) for i in data)
-    if node.op_type == "Expand":
-        return node.input[0] in constants and not np.any(constants[node.input[0]])
+        return all(_is_zeros(i, producers, weights) for i in data)
     return False
 
 
